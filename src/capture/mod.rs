@@ -1,0 +1,1 @@
+//! Capture writer (pcapng / classic pcap): the only module that touches pcap-file.

@@ -1,0 +1,2 @@
+//! Trace: reasons, tcpdump-style one-liners.
+pub mod tcpdump;

@@ -1,0 +1,1 @@
+//! tcpdump-style one-line decoding of Ethernet frames.
