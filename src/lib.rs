@@ -6,3 +6,7 @@
 
 pub mod capture;
 pub mod trace;
+pub mod kernel;
+pub mod node;
+pub mod sim;
+pub mod user;

@@ -1,0 +1,79 @@
+//! IPv4 input (net/ipv4/ip_input.c): check the header, then deliver locally, forward, or drop.
+
+use super::arp::PktType;
+use super::{icmp, ip_forward, Kernel};
+use crate::sim::Ctx;
+use crate::why;
+use smoltcp::wire::Ipv4Packet;
+
+/// ip_rcv: an IPv4 packet arrived on `dev` (`pkt_type` says how the frame was addressed).
+pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data: &[u8]) {
+    let Some(pkt) = checked_packet(ctx, data) else { return };
+    let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
+    let broadcast = k.devs.is_broadcast(dst);
+    if k.devs.is_local(dst) || broadcast {
+        ip_local_deliver(k, ctx, pkt, broadcast);
+        return;
+    }
+    if pkt_type != PktType::Host {
+        why!(ctx, "ip", "link-layer broadcast for {dst}, which is not ours: dropped");
+        return;
+    }
+    let name = k.dev_name(dev);
+    if !k.sysctl.forwarding(&name) {
+        why!(ctx, "ip", "{dst} is not ours and ip_forward=0: dropped");
+        return;
+    }
+    ip_forward::ip_forward(k, ctx, dev, pkt);
+}
+
+/// Validates version, header length, checksum and total length; returns the packet without
+/// Ethernet padding.
+fn checked_packet<'a>(ctx: &mut Ctx, data: &'a [u8]) -> Option<&'a [u8]> {
+    let Ok(p) = Ipv4Packet::new_checked(data) else {
+        why!(ctx, "ip", "truncated or malformed IPv4 header: dropped");
+        return None;
+    };
+    if p.version() != 4 {
+        why!(ctx, "ip", "IP version {} is not 4: dropped", p.version());
+        return None;
+    }
+    if !p.verify_checksum() {
+        why!(ctx, "ip", "bad IP header checksum: dropped");
+        return None;
+    }
+    data.get(..p.total_len() as usize)
+}
+
+/// ip_local_deliver: hand the packet to its protocol.
+pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
+    let p = Ipv4Packet::new_unchecked(pkt);
+    let proto = u8::from(p.next_header());
+    match proto {
+        1 => icmp::icmp_rcv(k, ctx, pkt, broadcast),
+        17 => udp_rcv(k, ctx, pkt, broadcast),
+        _ => {
+            why!(ctx, "ip", "no handler for IP protocol {proto} here");
+            if !broadcast {
+                icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PROT_UNREACH);
+            }
+        }
+    }
+}
+
+/// UDP delivery for the sockets this kernel has; a closed port answers port unreachable.
+fn udp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
+    let p = Ipv4Packet::new_unchecked(pkt);
+    let l4 = p.payload();
+    if l4.len() < 8 {
+        why!(ctx, "udp", "truncated UDP header: dropped");
+        return;
+    }
+    let port = u16::from_be_bytes([l4[2], l4[3]]);
+    if k.sockets.deliver_udp(port, ctx.now, pkt) {
+        why!(ctx, "udp", "datagram for port {port} to its socket");
+    } else if !broadcast {
+        why!(ctx, "udp", "nothing listens on UDP port {port}: port unreachable");
+        icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PORT_UNREACH);
+    }
+}

@@ -1,0 +1,153 @@
+//! IPv4 output (net/ipv4/ip_output.c, route.c's output path): route a locally generated
+//! packet, pick its source address, build the header, and hand it to the neighbour layer.
+
+use super::arp;
+use super::fib::FibResult;
+use super::Kernel;
+use crate::sim::Ctx;
+use crate::why;
+use smoltcp::wire::{IpProtocol, Ipv4Packet};
+use std::net::Ipv4Addr;
+
+/// Errors a socket sees when it sends (errno names as strerror prints them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    /// ENETUNREACH: no route.
+    NetUnreach,
+    /// EHOSTUNREACH: a reject route, or failed ARP.
+    HostUnreach,
+    /// EADDRNOTAVAIL: a source address that is not ours.
+    AddrNotAvail,
+    /// ENODEV: an interface that does not exist.
+    NoDev,
+}
+
+impl Errno {
+    pub fn message(self) -> &'static str {
+        match self {
+            Errno::NetUnreach => "Network is unreachable",
+            Errno::HostUnreach => "No route to host",
+            Errno::AddrNotAvail => "Cannot assign requested address",
+            Errno::NoDev => "No such device",
+        }
+    }
+}
+
+/// How to send one packet: what a socket knows when it calls sendmsg.
+#[derive(Clone, Copy, Debug)]
+pub struct IpOut {
+    pub src: Option<Ipv4Addr>,
+    pub dst: Ipv4Addr,
+    pub proto: u8,
+    /// None: net.ipv4.ip_default_ttl.
+    pub ttl: Option<u8>,
+    pub df: bool,
+    /// SO_BINDTODEVICE (`ping -I eth0`).
+    pub oif: Option<usize>,
+}
+
+/// The outcome of an output route lookup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OutRoute {
+    Local { src: Ipv4Addr },
+    Remote { dev: usize, nexthop: Ipv4Addr, src: Ipv4Addr },
+}
+
+/// ip_route_output: where a packet to `dst` goes and which source address it gets.
+pub fn route_output(k: &Kernel, dst: Ipv4Addr, oif: Option<usize>) -> Result<OutRoute, Errno> {
+    if let Some(dev) = oif {
+        return route_bound(k, dst, dev);
+    }
+    match k.fib.lookup(&k.devs, dst) {
+        FibResult::Local => Ok(OutRoute::Local { src: dst }),
+        FibResult::Unicast { dev, nexthop, src, .. } => {
+            let src = src.or_else(|| k.devs.select_addr(dev, nexthop)).ok_or(Errno::NetUnreach)?;
+            Ok(OutRoute::Remote { dev, nexthop, src })
+        }
+        FibResult::Unreachable { .. } => Err(Errno::HostUnreach),
+        FibResult::NoRoute => Err(Errno::NetUnreach),
+    }
+}
+
+/// With SO_BINDTODEVICE only routes through that device count.
+fn route_bound(k: &Kernel, dst: Ipv4Addr, dev: usize) -> Result<OutRoute, Errno> {
+    let d = k.devs.get(dev).ok_or(Errno::NoDev)?;
+    if d.addrs.iter().any(|a| a.addr == dst) {
+        return Ok(OutRoute::Local { src: dst });
+    }
+    let route = k
+        .fib
+        .routes(&k.devs)
+        .into_iter()
+        .filter(|r| r.dev == Some(dev) && r.contains(dst))
+        .min_by_key(|r| (std::cmp::Reverse(r.prefix), r.metric))
+        .ok_or(Errno::NetUnreach)?;
+    let nexthop = route.gw.unwrap_or(dst);
+    let src = route.src.or_else(|| k.devs.select_addr(dev, nexthop)).ok_or(Errno::NetUnreach)?;
+    Ok(OutRoute::Remote { dev, nexthop, src })
+}
+
+/// Builds an IPv4 header around `payload`. The id counts up per host from a random start.
+pub fn build(k: &mut Kernel, src: Ipv4Addr, out: &IpOut, payload: &[u8]) -> Vec<u8> {
+    let ttl = out.ttl.unwrap_or_else(|| k.sysctl.int("net.ipv4.ip_default_ttl").clamp(1, 255) as u8);
+    let mut buf = vec![0u8; 20 + payload.len()];
+    let mut p = Ipv4Packet::new_unchecked(&mut buf[..]);
+    p.set_version(4);
+    p.set_header_len(20);
+    p.set_total_len((20 + payload.len()).min(u16::MAX as usize) as u16);
+    p.set_ident(k.next_ip_id());
+    p.clear_flags();
+    p.set_dont_frag(out.df);
+    p.set_hop_limit(ttl);
+    p.set_next_header(IpProtocol::from(out.proto));
+    p.set_src_addr(src);
+    p.set_dst_addr(out.dst);
+    p.fill_checksum();
+    buf[20..].copy_from_slice(payload);
+    buf
+}
+
+/// ip_local_out: route, build and send a packet of our own. Local destinations loop back
+/// through `lo`.
+pub fn ip_local_out(k: &mut Kernel, ctx: &mut Ctx, out: IpOut, payload: &[u8]) -> Result<(), Errno> {
+    let route = route_output(k, out.dst, out.oif);
+    let route = match route {
+        Ok(r) => r,
+        Err(e) => {
+            why!(ctx, "ip", "no way to {}: {}", out.dst, e.message());
+            return Err(e);
+        }
+    };
+    if let Some(src) = out.src {
+        if !k.devs.is_local(src) {
+            return Err(Errno::AddrNotAvail);
+        }
+    }
+    match route {
+        OutRoute::Local { src } => {
+            let pkt = build(k, out.src.unwrap_or(src), &out, payload);
+            loopback(k, pkt);
+        }
+        OutRoute::Remote { dev, nexthop, src } => {
+            let pkt = build(k, out.src.unwrap_or(src), &out, payload);
+            send_via(k, ctx, dev, nexthop, pkt);
+        }
+    }
+    Ok(())
+}
+
+/// Hands a finished packet to the neighbour layer (ip_finish_output2).
+pub fn send_via(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr, pkt: Vec<u8>) {
+    arp::neigh_output(k, ctx, dev, nexthop, pkt);
+}
+
+/// The loopback device: the packet comes back in on `lo` once the current work is done.
+pub fn loopback(k: &mut Kernel, pkt: Vec<u8>) {
+    if let Some(lo) = k.devs.get_mut(1) {
+        lo.stats.tx_packets += 1;
+        lo.stats.tx_bytes += pkt.len() as u64;
+        lo.stats.rx_packets += 1;
+        lo.stats.rx_bytes += pkt.len() as u64;
+    }
+    k.backlog.push_back(pkt);
+}

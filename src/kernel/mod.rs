@@ -1,0 +1,118 @@
+//! The kernel of a simulated Linux host, one file per mechanism as in net/ipv4.
+//!
+//! A frame goes up: dev (netif_receive) → arp | ip_input → icmp/udp or ip_forward; a packet
+//! goes down: ip_output → fib → arp (neighbour) → dev (xmit). Reasons for every decision are
+//! recorded on the event's `Ctx`.
+
+pub mod arp;
+pub mod dev;
+pub mod fib;
+pub mod icmp;
+pub mod ip_forward;
+pub mod ip_input;
+pub mod ip_output;
+pub mod netdev;
+pub mod process;
+pub mod procfs;
+pub mod socket;
+pub mod sysctl;
+pub mod vfs;
+
+use crate::sim::rng::Rng;
+use crate::sim::Ctx;
+use netdev::{DevKind, Mac, NetDevs};
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+
+/// Name and address of every node in the lab, for the generated part of /etc/hosts.
+pub type LabHosts = Rc<Vec<(Ipv4Addr, String)>>;
+
+pub struct Kernel {
+    pub hostname: String,
+    pub devs: NetDevs,
+    pub neigh: arp::NeighTable,
+    pub fib: fib::Fib,
+    pub sysctl: sysctl::Sysctl,
+    pub icmp: icmp::IcmpState,
+    pub sockets: socket::Sockets,
+    pub vfs: vfs::Vfs,
+    pub rng: Rng,
+    /// Packets sent to ourselves, waiting to come back in on `lo`.
+    pub backlog: VecDeque<Vec<u8>>,
+    pub lab_hosts: LabHosts,
+    ip_id: u16,
+}
+
+impl Kernel {
+    pub fn new(hostname: &str, mut rng: Rng) -> Kernel {
+        let ip_id = rng.next_u32() as u16;
+        Kernel {
+            hostname: hostname.to_string(),
+            devs: NetDevs::new(),
+            neigh: arp::NeighTable::default(),
+            fib: fib::Fib::default(),
+            sysctl: sysctl::Sysctl::default(),
+            icmp: icmp::IcmpState::default(),
+            sockets: socket::Sockets::default(),
+            vfs: vfs::Vfs::new(hostname),
+            rng,
+            backlog: VecDeque::new(),
+            lab_hosts: Rc::new(Vec::new()),
+            ip_id,
+        }
+    }
+
+    /// Creates an Ethernet device (when a link is plugged into `eth3`, say).
+    pub fn add_ether(&mut self, name: &str, mac: Mac) -> usize {
+        self.sysctl.add_interface(name);
+        self.devs.add(name, DevKind::Ether, mac)
+    }
+
+    pub fn dev_name(&self, ifindex: usize) -> String {
+        self.devs.get(ifindex).map_or_else(|| format!("if{ifindex}"), |d| d.name.clone())
+    }
+
+    pub fn dev_mac(&self, ifindex: usize) -> Mac {
+        self.devs.get(ifindex).map_or([0; 6], |d| d.mac)
+    }
+
+    pub fn next_ip_id(&mut self) -> u16 {
+        self.ip_id = self.ip_id.wrapping_add(1);
+        self.ip_id
+    }
+
+    /// Takes a device administratively down or up. Down flushes its routes and neighbours,
+    /// as the kernel does on NETDEV_DOWN.
+    pub fn set_dev_up(&mut self, ifindex: usize, up: bool) {
+        if let Some(d) = self.devs.get_mut(ifindex) {
+            d.up = up;
+        }
+        if !up {
+            self.fib.flush_dev(ifindex);
+            self.neigh.flush_dev(ifindex);
+        }
+    }
+
+    /// Processes packets this host sent to itself (through `lo`).
+    pub fn run_backlog(&mut self, ctx: &mut Ctx) {
+        // Bounded: a packet looping back to itself forever would otherwise never end.
+        for _ in 0..10_000 {
+            let Some(pkt) = self.backlog.pop_front() else { return };
+            ip_input::ip_local_deliver(self, ctx, &pkt, false);
+        }
+    }
+
+    /// Forward lookup: /etc/hosts (with the lab's nodes) for a name, or a dotted quad.
+    pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
+        if let Ok(ip) = name.parse() {
+            return Some(ip);
+        }
+        procfs::hosts_entries(self).into_iter().find(|(_, names)| names.iter().any(|n| n == name)).map(|(ip, _)| ip)
+    }
+
+    /// Reverse lookup through /etc/hosts (first name of the first line with that address).
+    pub fn reverse(&self, ip: Ipv4Addr) -> Option<String> {
+        procfs::hosts_entries(self).into_iter().find(|(a, _)| *a == ip).and_then(|(_, n)| n.into_iter().next())
+    }
+}

@@ -1,0 +1,102 @@
+//! Processes: a table of pids and names, so `ps`, `kill` and `netstat -p` work. A program is
+//! a state machine: the host polls it whenever something may have happened for it, and it
+//! answers with when it next wants to run, or its exit status.
+
+use super::socket::Pid;
+use super::Kernel;
+use crate::sim::{Ctx, Time};
+use std::collections::BTreeMap;
+
+pub enum Poll {
+    /// Waiting: for a socket, or until the given time at the latest.
+    Wait(Option<Time>),
+    Exit(i32),
+}
+
+/// What a program may touch while it runs: the kernel (through its syscall-like methods),
+/// the current event's context, and its own output streams.
+pub struct Sys<'a> {
+    pub k: &'a mut Kernel,
+    pub ctx: &'a mut Ctx,
+    pub pid: Pid,
+    pub out: String,
+    pub err: String,
+}
+
+impl Sys<'_> {
+    pub fn now(&self) -> Time {
+        self.ctx.now
+    }
+    pub fn print(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+    pub fn eprint(&mut self, text: &str) {
+        self.err.push_str(text);
+    }
+}
+
+pub trait Program {
+    /// Runs as far as it can without waiting.
+    fn poll(&mut self, sys: &mut Sys) -> Poll;
+    /// SIGINT (Ctrl-C, or the lab ending): finish up and return the exit status.
+    fn interrupt(&mut self, _sys: &mut Sys) -> i32 {
+        130
+    }
+}
+
+pub struct Proc {
+    pub pid: Pid,
+    /// argv[0]'s basename, as `ps` and `netstat -p` show it.
+    pub name: String,
+    pub cmdline: String,
+    pub prog: Option<Box<dyn Program>>,
+    /// What the process wrote to its terminal, not yet collected by the lab or REPL.
+    pub terminal: String,
+    pub wake: Option<Time>,
+    pub status: Option<i32>,
+    pub background: bool,
+}
+
+#[derive(Default)]
+pub struct ProcTable {
+    next_pid: Pid,
+    pub procs: BTreeMap<Pid, Proc>,
+}
+
+impl ProcTable {
+    pub fn new(first_pid: Pid) -> ProcTable {
+        ProcTable { next_pid: first_pid, procs: BTreeMap::new() }
+    }
+
+    pub fn alloc_pid(&mut self) -> Pid {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        pid
+    }
+
+    pub fn insert(&mut self, name: &str, cmdline: &str, prog: Box<dyn Program>, background: bool) -> Pid {
+        let pid = self.alloc_pid();
+        self.procs.insert(
+            pid,
+            Proc {
+                pid,
+                name: name.to_string(),
+                cmdline: cmdline.to_string(),
+                prog: Some(prog),
+                terminal: String::new(),
+                wake: Some(Time::ZERO),
+                status: None,
+                background,
+            },
+        );
+        pid
+    }
+
+    pub fn next_wake(&self) -> Option<Time> {
+        self.procs.values().filter(|p| p.status.is_none()).filter_map(|p| p.wake).min()
+    }
+
+    pub fn running(&self) -> impl Iterator<Item = &Proc> {
+        self.procs.values().filter(|p| p.status.is_none())
+    }
+}

@@ -1,0 +1,119 @@
+//! Sockets: the syscall surface between user-space programs and the kernel.
+//!
+//! Issue-2 programs need three kinds: ping sockets (ICMP echo by identifier, with the ICMP
+//! errors that quote their packets), UDP probe sockets (traceroute: errors by source port) and
+//! packet sockets (tcpdump: every frame on a device, both ways).
+
+use crate::sim::Time;
+use std::collections::{BTreeMap, VecDeque};
+
+pub type SockId = u32;
+pub type Pid = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockKind {
+    Ping { ident: u16 },
+    Udp { port: u16 },
+    /// `dev: None` listens on every device (`tcpdump -i any`).
+    Packet { dev: Option<usize> },
+}
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// A whole IPv4 packet: an echo reply, or an ICMP error quoting one of our packets.
+    Ip { at: Time, packet: Vec<u8> },
+    Frame { at: Time, dev: usize, outgoing: bool, frame: Vec<u8> },
+}
+
+#[derive(Debug)]
+pub struct Socket {
+    pub owner: Pid,
+    pub kind: SockKind,
+    pub rx: VecDeque<Msg>,
+}
+
+#[derive(Debug, Default)]
+pub struct Sockets {
+    next: SockId,
+    map: BTreeMap<SockId, Socket>,
+    packet_sockets: usize,
+}
+
+/// A socket receive queue holds at most this many messages (the rest are dropped, as when
+/// rcvbuf is full).
+const RX_LIMIT: usize = 10_000;
+
+impl Sockets {
+    pub fn open(&mut self, owner: Pid, kind: SockKind) -> SockId {
+        self.next += 1;
+        if matches!(kind, SockKind::Packet { .. }) {
+            self.packet_sockets += 1;
+        }
+        self.map.insert(self.next, Socket { owner, kind, rx: VecDeque::new() });
+        self.next
+    }
+
+    pub fn close(&mut self, id: SockId) {
+        if let Some(s) = self.map.remove(&id) {
+            if matches!(s.kind, SockKind::Packet { .. }) {
+                self.packet_sockets -= 1;
+            }
+        }
+    }
+
+    /// A process exited: its sockets close.
+    pub fn close_owner(&mut self, pid: Pid) {
+        let ids: Vec<SockId> = self.map.iter().filter(|(_, s)| s.owner == pid).map(|(i, _)| *i).collect();
+        for id in ids {
+            self.close(id);
+        }
+    }
+
+    pub fn recv(&mut self, id: SockId) -> Option<Msg> {
+        self.map.get_mut(&id).and_then(|s| s.rx.pop_front())
+    }
+
+    pub fn has_data(&self, id: SockId) -> bool {
+        self.map.get(&id).is_some_and(|s| !s.rx.is_empty())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&SockId, &Socket)> {
+        self.map.iter()
+    }
+
+    fn push(&mut self, matches: impl Fn(&SockKind) -> bool, msg: Msg) -> bool {
+        let mut hit = false;
+        for s in self.map.values_mut().filter(|s| matches(&s.kind)) {
+            if s.rx.len() < RX_LIMIT {
+                s.rx.push_back(msg.clone());
+            }
+            hit = true;
+        }
+        hit
+    }
+
+    pub fn deliver_ping(&mut self, ident: u16, at: Time, packet: &[u8]) -> bool {
+        self.push(|k| *k == SockKind::Ping { ident }, Msg::Ip { at, packet: packet.to_vec() })
+    }
+
+    pub fn deliver_udp(&mut self, port: u16, at: Time, packet: &[u8]) -> bool {
+        self.push(|k| *k == SockKind::Udp { port }, Msg::Ip { at, packet: packet.to_vec() })
+    }
+
+    pub fn udp_port_in_use(&self, port: u16) -> bool {
+        self.map.values().any(|s| s.kind == SockKind::Udp { port })
+    }
+
+    pub fn ping_ident_in_use(&self, ident: u16) -> bool {
+        self.map.values().any(|s| s.kind == SockKind::Ping { ident })
+    }
+
+    /// Copies a frame to every packet socket on `dev` (the tcpdump tap).
+    pub fn tap(&mut self, dev: usize, outgoing: bool, frame: &[u8], at: Time) {
+        if self.packet_sockets == 0 {
+            return;
+        }
+        let msg = Msg::Frame { at, dev, outgoing, frame: frame.to_vec() };
+        self.push(|k| matches!(k, SockKind::Packet { dev: d } if d.is_none_or(|d| d == dev)), msg);
+    }
+}

@@ -1,0 +1,174 @@
+//! The sysctl tree (`net.ipv4.*`), also seen as files under `/proc/sys`.
+//!
+//! Only keys the simulated kernel really consults are present, so `sysctl -a` never shows a
+//! knob that does nothing.
+
+use std::collections::BTreeMap;
+
+/// Per-interface keys under `net.ipv4.conf.<if>.` and their defaults (Linux 6.x).
+const CONF_KEYS: &[(&str, i64)] = &[
+    ("accept_local", 0),
+    ("arp_accept", 0),
+    ("arp_announce", 0),
+    ("arp_ignore", 0),
+    ("forwarding", 0),
+    ("rp_filter", 0),
+    ("send_redirects", 1),
+];
+
+/// Global keys and their defaults.
+const GLOBAL_KEYS: &[(&str, i64)] = &[
+    ("net.ipv4.icmp_echo_ignore_all", 0),
+    ("net.ipv4.icmp_echo_ignore_broadcasts", 1),
+    ("net.ipv4.icmp_ratelimit", 1000),
+    ("net.ipv4.icmp_ratemask", 6168),
+    ("net.ipv4.ip_default_ttl", 64),
+    ("net.ipv4.ip_forward", 0),
+    ("net.ipv4.neigh.default.base_reachable_time_ms", 30000),
+    ("net.ipv4.neigh.default.delay_first_probe_time", 5),
+    ("net.ipv4.neigh.default.locktime", 100),
+    ("net.ipv4.neigh.default.mcast_solicit", 3),
+    ("net.ipv4.neigh.default.retrans_time_ms", 1000),
+    ("net.ipv4.neigh.default.ucast_solicit", 3),
+    ("net.ipv4.tcp_syn_retries", 6),
+];
+
+#[derive(Debug, PartialEq)]
+pub enum SysctlError {
+    /// `sysctl: cannot stat /proc/sys/...: No such file or directory`
+    NoSuchKey,
+    /// `sysctl: setting key "...": Invalid argument`
+    Invalid,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sysctl {
+    values: BTreeMap<String, i64>,
+}
+
+impl Default for Sysctl {
+    fn default() -> Self {
+        let mut s = Sysctl { values: BTreeMap::new() };
+        for (k, v) in GLOBAL_KEYS {
+            s.values.insert(k.to_string(), *v);
+        }
+        for dev in ["all", "default", "lo"] {
+            s.add_interface(dev);
+        }
+        s
+    }
+}
+
+impl Sysctl {
+    /// A new device gets its own `conf.<dev>` keys, copied from `conf.default`.
+    pub fn add_interface(&mut self, dev: &str) {
+        for (k, v) in CONF_KEYS {
+            let default = self.values.get(&format!("net.ipv4.conf.default.{k}")).copied().unwrap_or(*v);
+            self.values.entry(format!("net.ipv4.conf.{dev}.{k}")).or_insert(default);
+        }
+    }
+
+    /// Accepts `net.ipv4.ip_forward` and `net/ipv4/ip_forward` alike, as sysctl(8) does.
+    pub fn normalize(key: &str) -> String {
+        key.trim_start_matches('/').replace('/', ".")
+    }
+
+    pub fn get(&self, key: &str) -> Result<i64, SysctlError> {
+        self.values.get(&Self::normalize(key)).copied().ok_or(SysctlError::NoSuchKey)
+    }
+
+    /// A key's value, or 0 when it does not exist (for the kernel's own reads).
+    pub fn int(&self, key: &str) -> i64 {
+        self.values.get(key).copied().unwrap_or(0)
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SysctlError> {
+        let key = Self::normalize(key);
+        if !self.values.contains_key(&key) {
+            return Err(SysctlError::NoSuchKey);
+        }
+        let v: i64 = value.trim().parse().map_err(|_| SysctlError::Invalid)?;
+        if v < 0 {
+            return Err(SysctlError::Invalid);
+        }
+        self.values.insert(key.clone(), v);
+        // As in devinet.c: ip_forward sets forwarding on all devices, and conf.all.forwarding
+        // sets ip_forward and every device.
+        if key == "net.ipv4.ip_forward" || key == "net.ipv4.conf.all.forwarding" {
+            let keys: Vec<String> = self
+                .values
+                .keys()
+                .filter(|k| k.starts_with("net.ipv4.conf.") && k.ends_with(".forwarding"))
+                .cloned()
+                .collect();
+            for k in keys {
+                self.values.insert(k, v);
+            }
+            self.values.insert("net.ipv4.ip_forward".into(), v);
+        }
+        Ok(())
+    }
+
+    /// All keys in sorted order, as `sysctl -a` lists them.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &i64)> {
+        self.values.iter()
+    }
+
+    /// The per-interface value the kernel uses for keys where the larger of `all` and the
+    /// device wins (arp_ignore, arp_announce, rp_filter: IN_DEV_MAXCONF).
+    pub fn conf_max(&self, dev: &str, key: &str) -> i64 {
+        let all = self.int(&format!("net.ipv4.conf.all.{key}"));
+        all.max(self.int(&format!("net.ipv4.conf.{dev}.{key}")))
+    }
+
+    /// For keys where either `all` or the device turns the feature on (IN_DEV_ORCONF).
+    pub fn conf_or(&self, dev: &str, key: &str) -> bool {
+        self.int(&format!("net.ipv4.conf.all.{key}")) != 0 || self.int(&format!("net.ipv4.conf.{dev}.{key}")) != 0
+    }
+
+    pub fn forwarding(&self, dev: &str) -> bool {
+        self.int(&format!("net.ipv4.conf.{dev}.forwarding")) != 0
+    }
+
+    /// A `net.ipv4.neigh.default.*` value.
+    pub fn neigh(&self, key: &str) -> i64 {
+        self.int(&format!("net.ipv4.neigh.default.{key}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_paths_and_dotted_keys_are_the_same() {
+        let mut s = Sysctl::default();
+        s.set("net/ipv4/conf/all/arp_ignore", "1").unwrap();
+        assert_eq!(s.get("net.ipv4.conf.all.arp_ignore"), Ok(1));
+    }
+
+    #[test]
+    fn max_of_all_and_device() {
+        let mut s = Sysctl::default();
+        s.add_interface("eth0");
+        s.set("net.ipv4.conf.eth0.arp_announce", "2").unwrap();
+        assert_eq!(s.conf_max("eth0", "arp_announce"), 2);
+        assert_eq!(s.conf_max("lo", "arp_announce"), 0);
+    }
+
+    #[test]
+    fn ip_forward_propagates_to_devices() {
+        let mut s = Sysctl::default();
+        s.add_interface("eth0");
+        s.set("net.ipv4.ip_forward", "1").unwrap();
+        assert!(s.forwarding("eth0"));
+        assert!(s.forwarding("all"));
+    }
+
+    #[test]
+    fn errors() {
+        let mut s = Sysctl::default();
+        assert_eq!(s.set("net.ipv4.nope", "1"), Err(SysctlError::NoSuchKey));
+        assert_eq!(s.set("net.ipv4.ip_forward", "yes"), Err(SysctlError::Invalid));
+    }
+}

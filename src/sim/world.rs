@@ -1,0 +1,504 @@
+//! The world: nodes, links, the event queue and the clock. It delivers frames and timers to
+//! nodes one event at a time, in (time, sequence) order, and records what happened and why.
+//!
+//! Everything that happens is a consequence of the lab's statements and the seed, so a run can
+//! be repeated exactly and stopped at any event number (`stop_at`), which is how the REPL's
+//! `back` replays to event N−1.
+
+use super::ctx::Ctx;
+use super::link::{Endpoint, Link, LinkParams, Refused};
+use super::queue::EventQueue;
+use super::rng::Rng;
+use super::time::Time;
+use crate::capture::CaptureWriter;
+use crate::kernel::netdev::fmt_mac;
+use crate::kernel::process::Program;
+use crate::kernel::socket::Pid;
+use crate::node::{Host, Hub, Node, Switch};
+use crate::why;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::rc::Rc;
+
+/// Ethernet's minimum frame (without FCS): shorter frames are padded by the NIC.
+const ETH_MIN: usize = 60;
+
+enum Event {
+    Frame { node: usize, port: usize, frame: Vec<u8>, from: usize },
+    Timer { node: usize },
+}
+
+pub struct NodeSlot {
+    pub name: String,
+    pub node: Node,
+    /// Port → link id. For hosts the port is the interface index.
+    pub ports: BTreeMap<usize, usize>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TraceKind {
+    /// A frame arrived at `node:port` from the node at the other end of the cable.
+    Rx { node: String, port: String, from: String, frame: Vec<u8> },
+    Timer { node: String },
+    Command { node: String, line: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    pub time: Time,
+    pub event: u64,
+    pub kind: TraceKind,
+    pub reasons: Vec<String>,
+}
+
+/// Why a run stopped before it was asked to.
+#[derive(Debug, PartialEq)]
+pub enum RunError {
+    /// The event budget ran out: most likely a switch loop's broadcast storm.
+    Budget { events: u64, now: Time },
+    /// Replay reached the requested event number.
+    Stopped,
+}
+
+impl RunError {
+    pub fn message(&self, budget: u64) -> String {
+        match self {
+            RunError::Budget { events, now } => format!(
+                "event budget exhausted: {budget} events without settling (at {}, event #{events}); \
+                 a switch loop's broadcast storm? raise it with `budget N` if the lab really needs more",
+                now.to_string().trim()
+            ),
+            RunError::Stopped => "stopped at the requested event".into(),
+        }
+    }
+}
+
+/// How a foreground process ended.
+#[derive(Debug, PartialEq)]
+pub enum Finished {
+    Exited(i32),
+    /// Nothing more can happen and the process is still waiting.
+    Idle,
+    /// It was still running at the deadline.
+    Deadline,
+}
+
+struct CaptureSink {
+    writer: CaptureWriter,
+    /// The interfaces this capture listens on; `None` = every host interface.
+    only: Option<BTreeSet<(usize, usize)>>,
+    ids: BTreeMap<(usize, usize), u32>,
+}
+
+pub struct World {
+    pub nodes: Vec<NodeSlot>,
+    pub links: Vec<Link>,
+    queue: EventQueue<Event>,
+    pub now: Time,
+    pub seed: u64,
+    rng: Rng,
+    /// Events processed so far; the number of the last one.
+    pub events: u64,
+    /// Record reasons (for the trace and capture comments). Off only in benchmarks.
+    pub explain: bool,
+    pub trace: Vec<TraceEntry>,
+    pub record_trace: bool,
+    pub stop_at: Option<u64>,
+    captures: Vec<CaptureSink>,
+    scheduled: BTreeSet<(usize, Time)>,
+}
+
+impl World {
+    pub fn new(seed: u64) -> World {
+        World {
+            nodes: Vec::new(),
+            links: Vec::new(),
+            queue: EventQueue::default(),
+            now: Time::ZERO,
+            seed,
+            rng: Rng::new(seed),
+            events: 0,
+            explain: true,
+            trace: Vec::new(),
+            record_trace: true,
+            stop_at: None,
+            captures: Vec::new(),
+            scheduled: BTreeSet::new(),
+        }
+    }
+
+    /// Reseeds before anything happened (the lab's `seed` statement).
+    pub fn reseed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.rng = Rng::new(seed);
+    }
+
+    pub fn node_index(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    pub fn add_node(&mut self, name: &str, kind: &str) -> Result<usize, String> {
+        if !valid_name(name) {
+            return Err(format!("bad node name '{name}': use letters, digits, '-' and '_', starting with a letter"));
+        }
+        if self.node_index(name).is_some() {
+            return Err(format!("duplicate node name '{name}'"));
+        }
+        let index = self.nodes.len();
+        let node = match kind {
+            "host" | "router" => {
+                let mut h = Host::new(name, self.rng.derive(index as u64 + 1));
+                if kind == "router" {
+                    let _ = h.kernel.sysctl.set("net.ipv4.ip_forward", "1");
+                }
+                Node::Host(Box::new(h))
+            }
+            "switch" => Node::Switch(Switch::default()),
+            "hub" => Node::Hub(Hub::default()),
+            other => return Err(format!("unknown node kind '{other}'")),
+        };
+        self.nodes.push(NodeSlot { name: name.to_string(), node, ports: BTreeMap::new() });
+        self.refresh_hosts();
+        Ok(index)
+    }
+
+    /// Plugs a cable between two node ports. A host port is an interface (`eth0`), created
+    /// on first use with a MAC derived from node and interface number; a switch or hub port is
+    /// the next free one.
+    pub fn connect(&mut self, a: (&str, Option<&str>), b: (&str, Option<&str>), params: LinkParams) -> Result<usize, String> {
+        let ea = self.plug(a.0, a.1, params.mtu)?;
+        let eb = self.plug(b.0, b.1, params.mtu)?;
+        if ea == eb {
+            return Err("a link needs two different ends".into());
+        }
+        let id = self.links.len();
+        self.links.push(Link::new(ea, eb, params));
+        for e in [ea, eb] {
+            self.nodes[e.node].ports.insert(e.port, id);
+            self.set_carrier(e, true);
+        }
+        Ok(id)
+    }
+
+    fn plug(&mut self, name: &str, iface: Option<&str>, mtu: u16) -> Result<Endpoint, String> {
+        let node = self.node_index(name).ok_or_else(|| format!("unknown node '{name}'"))?;
+        let slot = &mut self.nodes[node];
+        let port = match (&mut slot.node, iface) {
+            (Node::Host(h), Some(ifname)) => host_port(h, node, ifname, mtu)?,
+            (Node::Host(_), None) => return Err(format!("'{name}' is a host: say which interface, e.g. {name}:eth0")),
+            (Node::Switch(s), None) => s.add_port(),
+            (Node::Hub(s), None) => s.add_port(),
+            (_, Some(i)) => return Err(format!("'{name}' is a {}: its ports have no names (write just {name}, not {name}:{i})", slot.node.kind())),
+        };
+        if slot.ports.contains_key(&port) {
+            return Err(format!("{name}:{} is already linked", iface.unwrap_or("?")));
+        }
+        Ok(Endpoint { node, port })
+    }
+
+    fn set_carrier(&mut self, e: Endpoint, up: bool) {
+        if let Some(h) = self.nodes[e.node].node.host_mut() {
+            if let Some(d) = h.kernel.devs.get_mut(e.port) {
+                d.carrier = up;
+            }
+        }
+    }
+
+    /// `link down|up NODE:IF`: pulls the cable (both ends lose carrier) or plugs it back.
+    pub fn set_link(&mut self, node: &str, iface: Option<&str>, up: bool) -> Result<(), String> {
+        let n = self.node_index(node).ok_or_else(|| format!("unknown node '{node}'"))?;
+        let port = match (&self.nodes[n].node, iface) {
+            (Node::Host(h), Some(i)) => h.kernel.devs.index_of(i).ok_or_else(|| format!("{node} has no interface '{i}'"))?,
+            (Node::Host(_), None) => return Err(format!("say which interface of {node}, e.g. {node}:eth0")),
+            (_, Some(p)) => p.trim_start_matches("port").parse::<usize>().ok().and_then(|p| p.checked_sub(1)).ok_or_else(|| format!("bad port '{p}' (use port1, port2 …)"))?,
+            (_, None) => return Err(format!("say which port of {node}, e.g. {node}:port1")),
+        };
+        let id = *self.nodes[n].ports.get(&port).ok_or_else(|| format!("{node}:{} is not linked", iface.unwrap_or("")))?;
+        self.links[id].up = up;
+        for e in self.links[id].ends {
+            self.set_carrier(e, up);
+        }
+        Ok(())
+    }
+
+    pub fn host(&self, node: usize) -> Option<&Host> {
+        self.nodes.get(node).and_then(|n| n.node.host())
+    }
+
+    pub fn host_mut(&mut self, node: usize) -> Option<&mut Host> {
+        self.nodes.get_mut(node).and_then(|n| n.node.host_mut())
+    }
+
+    /// Starts a program on a host now; its frames go out and its reasons are traced.
+    pub fn spawn(&mut self, node: usize, name: &str, cmdline: &str, prog: Box<dyn Program>, background: bool) -> Result<Pid, String> {
+        let slot = self.nodes.get_mut(node).ok_or("no such node")?;
+        let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
+        let nodename = slot.name.clone();
+        let kind = slot.node.kind();
+        let host = slot.node.host_mut().ok_or_else(|| format!("{nodename} is a {kind}: it runs no commands"))?;
+        let pid = host.spawn(name, cmdline, prog, background, &mut ctx);
+        self.after_node(node, ctx, TraceKind::Command { node: nodename, line: cmdline.to_string() });
+        self.refresh_hosts();
+        Ok(pid)
+    }
+
+    /// Sends SIGINT to a process (Ctrl-C).
+    pub fn interrupt(&mut self, node: usize, pid: Pid) {
+        let Some(slot) = self.nodes.get_mut(node) else { return };
+        let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
+        let nodename = slot.name.clone();
+        if let Some(h) = slot.node.host_mut() {
+            h.interrupt(pid, &mut ctx);
+        }
+        self.after_node(node, ctx, TraceKind::Command { node: nodename, line: format!("^C (pid {pid})") });
+    }
+
+    /// Processes one event. Ok(false) when nothing is left to do.
+    pub fn step(&mut self) -> Result<bool, RunError> {
+        if self.stop_at.is_some_and(|n| self.events >= n) {
+            return Err(RunError::Stopped);
+        }
+        let Some((t, ev)) = self.queue.pop() else { return Ok(false) };
+        self.now = t;
+        self.events += 1;
+        match ev {
+            Event::Frame { node, port, frame, from } => self.deliver(node, port, frame, from),
+            Event::Timer { node } => {
+                self.scheduled.remove(&(node, t));
+                let slot = &mut self.nodes[node];
+                let mut ctx = Ctx::new(t, &slot.name, self.explain);
+                slot.node.timer(&mut ctx);
+                let kind = TraceKind::Timer { node: slot.name.clone() };
+                self.after_node(node, ctx, kind);
+            }
+        }
+        Ok(true)
+    }
+
+    fn deliver(&mut self, node: usize, port: usize, frame: Vec<u8>, from: usize) {
+        let slot = &mut self.nodes[node];
+        let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
+        slot.node.receive(port, &frame, &mut ctx);
+        let comment = if self.captures.is_empty() { String::new() } else { ctx.reasons.join("\n") };
+        self.capture(node, port, &frame, &comment);
+        let kind = TraceKind::Rx {
+            node: self.nodes[node].name.clone(),
+            port: self.nodes[node].node.port_name(port),
+            from: self.nodes[from].name.clone(),
+            frame,
+        };
+        self.after_node(node, ctx, kind);
+    }
+
+    /// Sends what the node transmitted, records the trace entry, and schedules its timers.
+    fn after_node(&mut self, node: usize, mut ctx: Ctx, kind: TraceKind) {
+        let txs = std::mem::take(&mut ctx.tx);
+        for tx in txs {
+            if !self.captures.is_empty() {
+                let comment = ctx.reasons[..tx.reasons].join("\n");
+                self.capture(node, tx.port, &tx.frame, &comment);
+            }
+            self.transmit(node, tx.port, tx.frame, &mut ctx);
+        }
+        let quiet_timer = matches!(kind, TraceKind::Timer { .. }) && ctx.reasons.is_empty();
+        if self.record_trace && !quiet_timer {
+            self.trace.push(TraceEntry { time: self.now, event: self.events, kind, reasons: ctx.reasons });
+        }
+        if let Some(t) = self.nodes[node].node.next_wake() {
+            let t = t.max(self.now);
+            if self.scheduled.insert((node, t)) {
+                self.queue.push(t, Event::Timer { node });
+            }
+        }
+    }
+
+    fn transmit(&mut self, node: usize, port: usize, mut frame: Vec<u8>, ctx: &mut Ctx) {
+        let Some(&id) = self.nodes[node].ports.get(&port) else {
+            why!(ctx, "link", "{} is not plugged in: frame lost", self.nodes[node].node.port_name(port));
+            return;
+        };
+        let link = &mut self.links[id];
+        let Some(side) = link.side_of(Endpoint { node, port }) else { return };
+        if frame.len() < ETH_MIN {
+            frame.resize(ETH_MIN, 0);
+        }
+        match link.transmit(side, self.now, frame.len()) {
+            Ok(arrival) => {
+                let loss = link.params.loss_pct;
+                let peer = link.peer(side);
+                if self.rng.chance(loss) {
+                    why!(ctx, "link", "frame lost on the wire (loss {loss}%)");
+                    return;
+                }
+                self.queue.push(arrival, Event::Frame { node: peer.node, port: peer.port, frame, from: node });
+            }
+            Err(Refused::Down) => why!(ctx, "link", "link is down: frame lost"),
+            Err(Refused::TooBig { len, mtu }) => why!(ctx, "link", "{len}-byte frame exceeds link MTU {mtu}: dropped"),
+        }
+    }
+
+    /// Runs events until virtual time `until` (events at exactly `until` included).
+    pub fn run_until(&mut self, until: Time, budget: u64) -> Result<(), RunError> {
+        let start = self.events;
+        while self.queue.peek_time().is_some_and(|t| t <= until) {
+            self.step()?;
+            self.check_budget(start, budget)?;
+        }
+        self.now = self.now.max(until);
+        Ok(())
+    }
+
+    /// Runs until nothing is in flight: no frames, no timers.
+    pub fn run_idle(&mut self, budget: u64) -> Result<(), RunError> {
+        let start = self.events;
+        while self.step()? {
+            self.check_budget(start, budget)?;
+        }
+        Ok(())
+    }
+
+    /// Runs until process `pid` on `node` exits, nothing more can happen, or `deadline`.
+    pub fn run_until_exit(&mut self, node: usize, pid: Pid, deadline: Time, budget: u64) -> Result<Finished, RunError> {
+        let start = self.events;
+        loop {
+            let status = self.host(node).and_then(|h| h.procs.procs.get(&pid)).map(|p| p.status);
+            match status {
+                Some(Some(code)) => return Ok(Finished::Exited(code)),
+                None => return Ok(Finished::Exited(0)),
+                Some(None) => {}
+            }
+            match self.queue.peek_time() {
+                None => return Ok(Finished::Idle),
+                Some(t) if t > deadline => return Ok(Finished::Deadline),
+                Some(_) => {}
+            }
+            self.step()?;
+            self.check_budget(start, budget)?;
+        }
+    }
+
+    fn check_budget(&self, start: u64, budget: u64) -> Result<(), RunError> {
+        if self.events - start >= budget {
+            return Err(RunError::Budget { events: self.events, now: self.now });
+        }
+        Ok(())
+    }
+
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Starts a capture. With interfaces named, exactly those, declared in that order;
+    /// without, every host interface that carries a frame.
+    pub fn add_capture(&mut self, path: &Path, ifaces: &[(usize, usize)]) -> Result<(), String> {
+        let mut writer = CaptureWriter::create(path)?;
+        let mut ids = BTreeMap::new();
+        for &(node, port) in ifaces {
+            let name = format!("{}:{}", self.nodes[node].name, self.nodes[node].node.port_name(port));
+            ids.insert((node, port), writer.add_interface(&name)?);
+        }
+        let only = (!ifaces.is_empty()).then(|| ifaces.iter().copied().collect());
+        self.captures.push(CaptureSink { writer, only, ids });
+        Ok(())
+    }
+
+    fn capture(&mut self, node: usize, port: usize, frame: &[u8], comment: &str) {
+        let is_host = self.nodes[node].node.host().is_some();
+        for c in &mut self.captures {
+            let wanted = match &c.only {
+                Some(set) => set.contains(&(node, port)),
+                None => is_host,
+            };
+            if !wanted {
+                continue;
+            }
+            let id = match c.ids.get(&(node, port)) {
+                Some(id) => *id,
+                None => {
+                    let name = format!("{}:{}", self.nodes[node].name, self.nodes[node].node.port_name(port));
+                    let Ok(id) = c.writer.add_interface(&name) else { continue };
+                    c.ids.insert((node, port), id);
+                    id
+                }
+            };
+            let _ = c.writer.write_frame(id, self.now.nanos(), frame, comment);
+        }
+    }
+
+    /// Closes every capture file.
+    pub fn finish_captures(&mut self) -> Result<(), String> {
+        for c in self.captures.drain(..) {
+            c.writer.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the lab's part of every /etc/hosts: each node's primary addresses (not
+    /// aliases, not loopback), so node names resolve and VIPs do not take a node's name.
+    pub fn refresh_hosts(&mut self) {
+        let mut list: Vec<(Ipv4Addr, String)> = Vec::new();
+        for slot in &self.nodes {
+            let Some(h) = slot.node.host() else { continue };
+            for d in h.kernel.devs.iter().filter(|d| d.ifindex != 1) {
+                for a in d.addrs.iter().filter(|a| a.label == d.name) {
+                    list.push((a.addr, slot.name.clone()));
+                }
+            }
+        }
+        let shared = Rc::new(list);
+        for slot in &mut self.nodes {
+            if let Some(h) = slot.node.host_mut() {
+                h.kernel.lab_hosts = Rc::clone(&shared);
+            }
+        }
+    }
+
+    /// The MAC table of a switch, `brctl showmacs` style.
+    pub fn showmacs(&self, node: usize) -> Option<String> {
+        match &self.nodes.get(node)?.node {
+            Node::Switch(s) => Some(s.showmacs(self.now)),
+            _ => None,
+        }
+    }
+}
+
+/// The port for interface `ifname` on a host, creating `ethN` with its derived MAC.
+fn host_port(h: &mut Host, node: usize, ifname: &str, mtu: u16) -> Result<usize, String> {
+    if let Some(i) = h.kernel.devs.index_of(ifname) {
+        if i == 1 {
+            return Err("lo cannot be linked".into());
+        }
+        return Ok(i);
+    }
+    let n: u8 = ifname
+        .strip_prefix("eth")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n < 200)
+        .ok_or_else(|| format!("bad interface name '{ifname}': links plug into eth0, eth1 …"))?;
+    let id = (node + 1) as u16;
+    let mac = [0x02, 0, 0, (id >> 8) as u8, id as u8, n + 1];
+    let i = h.kernel.add_ether(ifname, mac);
+    if let Some(d) = h.kernel.devs.get_mut(i) {
+        d.mtu = mtu as u32;
+    }
+    Ok(i)
+}
+
+fn valid_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name.len() <= 32
+}
+
+/// A frame's Ethernet addresses for a trace line.
+pub fn eth_addrs(frame: &[u8]) -> String {
+    if frame.len() < 12 {
+        return String::from("?");
+    }
+    let mut d = [0u8; 6];
+    let mut s = [0u8; 6];
+    d.copy_from_slice(&frame[..6]);
+    s.copy_from_slice(&frame[6..12]);
+    format!("{} > {}", fmt_mac(&s), fmt_mac(&d))
+}

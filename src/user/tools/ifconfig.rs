@@ -1,0 +1,8 @@
+//! `ifconfig` (stub: being written).
+
+use crate::kernel::process::Sys;
+
+pub fn main(sys: &mut Sys, _args: &[String]) -> i32 {
+    sys.eprint("ifconfig: not implemented yet\n");
+    1
+}

@@ -1,0 +1,52 @@
+//! The programs a node can run, one file each, by the name a user types.
+//!
+//! A *builtin* finishes at once (it only reads or changes kernel state: `ifconfig`, `route`);
+//! a *program* runs over virtual time (`ping`, `traceroute`, `tcpdump`) as a state machine.
+
+use crate::kernel::process::{Program, Sys};
+
+pub mod args;
+pub mod arp;
+pub mod arping;
+pub mod ifconfig;
+pub mod ip;
+pub mod netstat;
+pub mod ping;
+pub mod route;
+pub mod sysctl;
+pub mod tcpdump;
+pub mod traceroute;
+
+/// A command that finishes immediately: writes to `sys.out`/`sys.err`, returns the exit status.
+pub type Builtin = fn(&mut Sys, &[String]) -> i32;
+/// Builds a long-running program from its arguments (argv[0] included).
+pub type Spawner = fn(&[String]) -> Box<dyn Program>;
+
+pub enum Command {
+    Builtin(Builtin),
+    Program(Spawner),
+}
+
+/// Finds a command by name (argv[0], path stripped as a PATH lookup would).
+pub fn lookup(name: &str) -> Option<Command> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    Some(match base {
+        "ifconfig" => Command::Builtin(ifconfig::main),
+        "ip" => Command::Builtin(ip::main),
+        "route" => Command::Builtin(route::main),
+        "arp" => Command::Builtin(arp::main),
+        "sysctl" => Command::Builtin(sysctl::main),
+        "netstat" => Command::Builtin(netstat::main),
+        "ping" => Command::Program(ping::spawn),
+        "traceroute" => Command::Program(traceroute::spawn),
+        "tcpdump" => Command::Program(tcpdump::spawn),
+        "arping" => Command::Program(arping::spawn),
+        _ => return None,
+    })
+}
+
+/// Every command name (tools and shell builtins), for `help` and tab completion.
+pub const NAMES: &[&str] = &[
+    "arp", "arping", "cat", "echo", "hostname", "ifconfig", "ip", "ls", "netstat", "ping", "route", "sleep", "sysctl",
+    "tcpdump", "traceroute", "wait",
+];
