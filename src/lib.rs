@@ -10,3 +10,4 @@ pub mod kernel;
 pub mod node;
 pub mod sim;
 pub mod user;
+pub mod lab;

@@ -1,1 +1,74 @@
-fn main() {}
+//! The `netstep` command: run a lab, check it, and (later) step it or open a REPL.
+
+use clap::{Parser, Subcommand};
+use netstep::lab::{parse_lab, run_lab, LabOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "netstep", version, about = "A userspace TCP/IP teaching stack and deterministic network simulator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a lab: print each command with its output, check every expect.
+    Run {
+        lab: PathBuf,
+        /// Print every frame event with the stack's reasons.
+        #[arg(long)]
+        trace: bool,
+        /// Override the lab's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also capture every host interface into FILE (.pcap for classic pcap).
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
+        /// Directory that relative capture paths are written under.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
+    /// Parse a lab and report the first error, without running it.
+    Check { lab: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Run { lab, trace, seed, pcap, out } => {
+            let opts = LabOptions { trace, out_dir: out, seed, pcap };
+            let mut stdout = std::io::stdout();
+            match run_lab(&lab, &opts, &mut stdout) {
+                Ok(report) => {
+                    println!("netstep: {}: {} expects held ({} events)", lab.display(), report.expects, report.events);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("netstep: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Cmd::Check { lab } => {
+            let text = match std::fs::read_to_string(&lab) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("netstep: {}: {e}", lab.display());
+                    return ExitCode::from(2);
+                }
+            };
+            match parse_lab(&lab.display().to_string(), &text) {
+                Ok(lines) => {
+                    println!("{}: {} statements, syntax ok", lab.display(), lines.len());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("netstep: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

@@ -338,6 +338,13 @@ impl World {
         }
     }
 
+    /// Puts a frame on the wire from `node`'s `port` now, as if the node had sent it (for
+    /// benchmarks, tests, and frames arriving from outside).
+    pub fn inject(&mut self, node: usize, port: usize, frame: Vec<u8>) {
+        let mut ctx = Ctx::new(self.now, &self.nodes[node].name, self.explain);
+        self.transmit(node, port, frame, &mut ctx);
+    }
+
     /// Runs events until virtual time `until` (events at exactly `until` included).
     pub fn run_until(&mut self, until: Time, budget: u64) -> Result<(), RunError> {
         let start = self.events;

@@ -1,1 +1,283 @@
-//! The shell.
+//! The shell: runs one parsed command line on a node as a process. Builtins and tools that
+//! finish at once run inline; programs (`ping`) run over virtual time, and the shell waits for
+//! them as bash does. Pipes run their stages one after the other, each reading the previous
+//! stage's whole output, which gives the same text in virtual time.
+
+pub mod builtins;
+pub mod lexer;
+
+use crate::kernel::process::{Poll, Program, Sys};
+use crate::kernel::procfs::WriteError;
+use crate::sim::Time;
+use crate::user::tools::{self, Command};
+use lexer::{Connector, RedirOp, Script, SimpleCmd};
+
+/// Where one of a command's output streams goes.
+#[derive(Clone, Debug, PartialEq)]
+enum Dest {
+    Terminal,
+    File { path: String, append: bool },
+    Null,
+    /// Into the next pipeline stage.
+    Pipe,
+}
+
+/// A program the shell is waiting for.
+struct Running {
+    prog: Box<dyn Program>,
+    name: String,
+    fds: [Dest; 2],
+    /// Later stages of the same pipeline.
+    rest: Vec<SimpleCmd>,
+}
+
+pub struct Shell {
+    script: Script,
+    bodies: Vec<String>,
+    next: usize,
+    status: i32,
+    running: Option<Running>,
+    /// Output of the previous pipeline stage: the next stage's stdin.
+    pipe: String,
+}
+
+impl Shell {
+    /// A shell for one line. `bodies` are the heredoc texts, in the order the line opens them.
+    pub fn new(script: Script, bodies: Vec<String>) -> Shell {
+        Shell { script, bodies, next: 0, status: 0, running: None, pipe: String::new() }
+    }
+
+    fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
+        let pid = sys.pid;
+        let status = self.status;
+        let host = sys.k.hostname.clone();
+        let var = move |v: &str| match v {
+            "$" => pid.to_string(),
+            "?" => status.to_string(),
+            "HOSTNAME" => host.clone(),
+            "HOME" => "/root".into(),
+            _ => String::new(),
+        };
+        cmd.argv.iter().map(|w| w.expand(&var)).collect()
+    }
+
+    /// Starts the next pipeline whose connector allows it. Returns false at the end.
+    fn start_next(&mut self, sys: &mut Sys) -> bool {
+        while let Some(p) = self.script.pipelines.get(self.next) {
+            self.next += 1;
+            let go = match p.connector {
+                Connector::Always => true,
+                Connector::And => self.status == 0,
+                Connector::Or => self.status != 0,
+            };
+            if go {
+                let cmds = p.cmds.clone();
+                self.pipe.clear();
+                self.run_stages(sys, cmds);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Runs stages inline until one is a long-running program (which becomes `running`).
+    fn run_stages(&mut self, sys: &mut Sys, mut cmds: Vec<SimpleCmd>) {
+        while !cmds.is_empty() {
+            let cmd = cmds.remove(0);
+            let last = cmds.is_empty();
+            let Some((fds, stdin)) = self.setup_redirs(sys, &cmd, last) else {
+                self.status = 1;
+                return;
+            };
+            let argv = self.expand(sys, &cmd);
+            if argv.is_empty() {
+                self.status = 0;
+                continue;
+            }
+            match tools::lookup(&argv[0]) {
+                Some(Command::Program(spawn)) => {
+                    self.running = Some(Running { prog: spawn(&argv), name: argv[0].clone(), fds, rest: cmds });
+                    return;
+                }
+                Some(Command::Builtin(f)) => {
+                    let mut child = child_sys(sys);
+                    self.status = f(&mut child, &argv);
+                    let (out, err) = (child.out, child.err);
+                    self.route(sys, &argv[0], &fds, out, err);
+                }
+                None => self.run_builtin(sys, &argv, &stdin, &fds),
+            }
+        }
+    }
+
+    fn run_builtin(&mut self, sys: &mut Sys, argv: &[String], stdin: &str, fds: &[Dest; 2]) {
+        if argv[0] == "sleep" {
+            match builtins::sleep(argv) {
+                Ok(ns) => {
+                    let until = sys.now() + ns;
+                    self.running = Some(Running { prog: Box::new(Sleep(until)), name: "sleep".into(), fds: fds.clone(), rest: Vec::new() });
+                }
+                Err(msg) => {
+                    sys.eprint(&msg);
+                    self.status = 1;
+                }
+            }
+            return;
+        }
+        let mut child = child_sys(sys);
+        self.status = match builtins::run(&mut child, argv, stdin) {
+            Some(code) => code,
+            None => {
+                child.eprint(&format!("bash: {}: command not found\n", argv[0]));
+                127
+            }
+        };
+        let (out, err) = (child.out, child.err);
+        self.route(sys, &argv[0], fds, out, err);
+    }
+
+    /// Applies redirections left to right, as bash does. Returns the fds for stdout/stderr
+    /// and the stdin text, or None after printing bash's error.
+    fn setup_redirs(&mut self, sys: &mut Sys, cmd: &SimpleCmd, last: bool) -> Option<([Dest; 2], String)> {
+        let mut fds = [if last { Dest::Terminal } else { Dest::Pipe }, Dest::Terminal];
+        let mut stdin = std::mem::take(&mut self.pipe);
+        for r in &cmd.redirs {
+            let target = r.target.expand(&|_| String::new());
+            match (&r.op, r.fd) {
+                (RedirOp::Out { append }, 1 | 2) => {
+                    let dest = file_dest(&target, *append);
+                    if let Dest::File { path, append } = &dest {
+                        if let Err(e) = sys.k.write_file(path, b"", *append || r.fd == 2 && fds[0] == dest) {
+                            sys.eprint(&format!("bash: {target}: {}\n", write_error(&e)));
+                            return None;
+                        }
+                    }
+                    fds[r.fd as usize - 1] = dest;
+                }
+                (RedirOp::Dup, 1 | 2) if target == "1" || target == "2" => {
+                    let from: usize = if target == "1" { 0 } else { 1 };
+                    fds[r.fd as usize - 1] = fds[from].clone();
+                }
+                (RedirOp::In, 0) => match sys.k.read_file(&target) {
+                    Ok(data) => stdin = String::from_utf8_lossy(&data).into_owned(),
+                    Err(e) => {
+                        sys.eprint(&format!("bash: {target}: {}\n", e.message()));
+                        return None;
+                    }
+                },
+                (RedirOp::HereDoc, 0) => {
+                    let i = self.heredoc_index(&target);
+                    stdin = self.bodies.get(i).cloned().unwrap_or_default();
+                }
+                _ => {
+                    sys.eprint(&format!("bash: {}: Bad file descriptor\n", r.fd));
+                    return None;
+                }
+            }
+        }
+        Some((fds, stdin))
+    }
+
+    fn heredoc_index(&self, marker: &str) -> usize {
+        self.script.heredocs.iter().position(|m| m == marker).unwrap_or(0)
+    }
+
+    /// Sends a command's output where its fds point.
+    fn route(&mut self, sys: &mut Sys, name: &str, fds: &[Dest; 2], out: String, err: String) {
+        for (dest, text) in fds.iter().zip([out, err]) {
+            if text.is_empty() {
+                continue;
+            }
+            match dest {
+                Dest::Terminal => sys.print(&text),
+                Dest::Null => {}
+                Dest::Pipe => self.pipe.push_str(&text),
+                Dest::File { path, .. } => {
+                    if let Err(e) = sys.k.write_file(path, text.as_bytes(), true) {
+                        sys.eprint(&format!("bash: {name}: write error: {}\n", write_error(&e)));
+                        self.status = 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Polls the running program; returns its Poll after routing its output.
+    fn poll_running(&mut self, sys: &mut Sys, interrupt: bool) -> Option<Poll> {
+        let mut run = self.running.take()?;
+        let mut child = child_sys(sys);
+        let poll = if interrupt { Poll::Exit(run.prog.interrupt(&mut child)) } else { run.prog.poll(&mut child) };
+        let (out, err) = (child.out, child.err);
+        self.route(sys, &run.name, &run.fds, out, err);
+        match poll {
+            Poll::Wait(t) => {
+                self.running = Some(run);
+                Some(Poll::Wait(t))
+            }
+            Poll::Exit(code) => {
+                self.status = code;
+                let rest = std::mem::take(&mut run.rest);
+                self.run_stages(sys, rest);
+                Some(Poll::Exit(code))
+            }
+        }
+    }
+}
+
+/// A Sys for a command the shell runs: same kernel and time, fresh output buffers.
+fn child_sys<'a>(sys: &'a mut Sys) -> Sys<'a> {
+    Sys { k: &mut *sys.k, ctx: &mut *sys.ctx, pid: sys.pid, out: String::new(), err: String::new() }
+}
+
+fn file_dest(target: &str, append: bool) -> Dest {
+    if target == "/dev/null" {
+        Dest::Null
+    } else {
+        Dest::File { path: target.to_string(), append }
+    }
+}
+
+fn write_error(e: &WriteError) -> &'static str {
+    match e {
+        WriteError::Fs(f) => f.message(),
+        WriteError::Invalid => "Invalid argument",
+    }
+}
+
+impl Program for Shell {
+    fn poll(&mut self, sys: &mut Sys) -> Poll {
+        loop {
+            if self.running.is_some() {
+                match self.poll_running(sys, false) {
+                    Some(Poll::Wait(t)) => return Poll::Wait(t),
+                    _ => continue,
+                }
+            }
+            if !self.start_next(sys) {
+                return Poll::Exit(self.status);
+            }
+        }
+    }
+
+    /// Ctrl-C goes to the foreground program; the rest of the line is abandoned, as in bash.
+    fn interrupt(&mut self, sys: &mut Sys) -> i32 {
+        if self.running.is_some() {
+            self.poll_running(sys, true);
+        }
+        self.next = self.script.pipelines.len();
+        self.status
+    }
+}
+
+/// `sleep N`: waits in virtual time.
+struct Sleep(Time);
+
+impl Program for Sleep {
+    fn poll(&mut self, sys: &mut Sys) -> Poll {
+        if sys.now() >= self.0 {
+            Poll::Exit(0)
+        } else {
+            Poll::Wait(Some(self.0))
+        }
+    }
+}

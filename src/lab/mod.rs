@@ -1,0 +1,9 @@
+//! Labs: files of statements (topology, commands on nodes, expectations) that build a network,
+//! run a lesson on it, and check what a student should see. The REPL speaks the same language.
+
+pub mod expect;
+pub mod parse;
+pub mod runner;
+
+pub use parse::{parse_lab, Line, Stmt};
+pub use runner::{run_lab, LabOptions, LabReport};

@@ -1,0 +1,210 @@
+//! The lab file reader: one statement per line, heredoc bodies after the command that opens
+//! them. Every error names the file and line and says what was expected.
+
+use super::expect::Expect;
+use crate::sim::link::LinkParams;
+use crate::sim::time::{parse_duration, parse_rate};
+use crate::user::shell::lexer::{self, Script};
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Seed(u64),
+    Title(String),
+    /// Most events one statement may cause before the lab is declared runaway.
+    Budget(u64),
+    Nodes { kind: String, names: Vec<String> },
+    Link { a: (String, Option<String>), b: (String, Option<String>), params: LinkParams },
+    LinkState { up: bool, node: String, iface: Option<String> },
+    Capture { path: String, ifaces: Vec<(String, Option<String>)> },
+    Command { node: String, line: String, script: Script, bodies: Vec<String> },
+    Expect(Expect),
+    Run(Option<u64>),
+    Step(u64),
+}
+
+/// A statement and where it came from.
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub file: String,
+    pub line: usize,
+    pub text: String,
+    pub stmt: Stmt,
+}
+
+const KEYWORDS: &[&str] = &["seed", "title", "budget", "host", "router", "switch", "hub", "link", "tap", "capture", "expect", "run", "step", "crash", "boot"];
+
+/// Parses a whole lab; the first error stops it.
+pub fn parse_lab(file: &str, text: &str) -> Result<Vec<Line>, String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let n = i + 1;
+        let raw = lines[i].trim();
+        i += 1;
+        if raw.is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let err = |m: String| format!("{file}:{n}: {m}");
+        let mut stmt = parse_stmt(raw).map_err(err)?;
+        if let Stmt::Command { script, bodies, .. } = &mut stmt {
+            for marker in &script.heredocs {
+                let body = read_heredoc(&lines, &mut i, marker).ok_or_else(|| format!("{file}:{n}: here-document delimited by '{marker}' is never closed (expected a line '{marker}')"))?;
+                bodies.push(body);
+            }
+        }
+        out.push(Line { file: file.to_string(), line: n, text: raw.to_string(), stmt });
+    }
+    Ok(out)
+}
+
+fn read_heredoc(lines: &[&str], i: &mut usize, marker: &str) -> Option<String> {
+    let mut body = String::new();
+    while *i < lines.len() {
+        let l = lines[*i];
+        *i += 1;
+        if l.trim() == marker {
+            return Some(body);
+        }
+        body.push_str(l);
+        body.push('\n');
+    }
+    None
+}
+
+/// One statement (without heredoc bodies).
+pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
+    let first = raw.split_whitespace().next().unwrap_or("");
+    if let Some(node) = first.strip_suffix(':') {
+        if !node.is_empty() && !node.contains(':') {
+            return parse_command(node, raw[first.len()..].trim());
+        }
+    }
+    let words = lexer::split_words(raw).map_err(|e| e.to_string())?;
+    let args = &words[1..];
+    match words[0].as_str() {
+        "seed" => one_number(args, "seed N").map(Stmt::Seed),
+        "budget" => one_number(args, "budget EVENTS").map(Stmt::Budget),
+        "title" => match args {
+            [t] => Ok(Stmt::Title(t.clone())),
+            _ => Err("expected: title \"TEXT\"".into()),
+        },
+        "host" | "router" | "switch" | "hub" => parse_nodes(&words[0], args),
+        "link" => parse_link(args),
+        "capture" => parse_capture(args),
+        "expect" => Expect::parse(args).map(Stmt::Expect),
+        "run" => match args {
+            [] => Ok(Stmt::Run(None)),
+            [d] => parse_duration(d).map(|d| Stmt::Run(Some(d))),
+            _ => Err("expected: run [DURATION] (e.g. run 5s)".into()),
+        },
+        "step" => match args {
+            [] => Ok(Stmt::Step(1)),
+            _ => one_number(args, "step [N]").map(Stmt::Step),
+        },
+        "tap" => Err("tap needs real TAP devices, which this build does not support yet".into()),
+        "crash" | "boot" => Err(format!("'{}' is not supported yet: use `link down NODE:IF`", words[0])),
+        other => Err(format!("unknown statement '{other}': expected a statement (host, link, capture, run, expect …) or NODE: COMMAND")),
+    }
+}
+
+fn one_number(args: &[String], usage: &str) -> Result<u64, String> {
+    match args {
+        [n] => n.parse().map_err(|_| format!("'{n}' is not a number; expected: {usage}")),
+        _ => Err(format!("expected: {usage}")),
+    }
+}
+
+fn parse_nodes(kind: &str, names: &[String]) -> Result<Stmt, String> {
+    if names.is_empty() {
+        return Err(format!("expected: {kind} NAME [NAME …]"));
+    }
+    if let Some(k) = names.iter().find(|n| KEYWORDS.contains(&n.as_str())) {
+        return Err(format!("'{k}' is a statement keyword and cannot name a node"));
+    }
+    Ok(Stmt::Nodes { kind: kind.to_string(), names: names.to_vec() })
+}
+
+fn parse_command(node: &str, rest: &str) -> Result<Stmt, String> {
+    if rest.is_empty() {
+        return Err(format!("expected a command after '{node}:'"));
+    }
+    let script = lexer::parse(rest).map_err(|e| format!("bash: {e}"))?;
+    Ok(Stmt::Command { node: node.to_string(), line: rest.to_string(), script, bodies: Vec::new() })
+}
+
+/// `NODE:IF` or `NODE`.
+pub fn endpoint(text: &str) -> Result<(String, Option<String>), String> {
+    match text.split_once(':') {
+        Some((n, i)) if !n.is_empty() && !i.is_empty() => Ok((n.to_string(), Some(i.to_string()))),
+        Some(_) => Err(format!("bad endpoint '{text}': expected NODE or NODE:IF")),
+        None => Ok((text.to_string(), None)),
+    }
+}
+
+fn parse_link(args: &[String]) -> Result<Stmt, String> {
+    if let [state, ep] = args {
+        if state == "down" || state == "up" {
+            let (node, iface) = endpoint(ep)?;
+            return Ok(Stmt::LinkState { up: state == "up", node, iface });
+        }
+    }
+    let usage = "expected: link A[:IF] B[:IF] [delay D] [rate R] [loss P%] [mtu N], or link down|up NODE:IF";
+    let [a, b, opts @ ..] = args else { return Err(usage.into()) };
+    let mut params = LinkParams::default();
+    let mut it = opts.iter();
+    while let Some(key) = it.next() {
+        let value = it.next().ok_or_else(|| format!("'{key}' needs a value; {usage}"))?;
+        match key.as_str() {
+            "delay" => params.delay_ns = parse_duration(value)?,
+            "rate" => params.rate_bps = Some(parse_rate(value)?),
+            "loss" => params.loss_pct = parse_loss(value)?,
+            "mtu" => params.mtu = value.parse().ok().filter(|m| (68..=65535).contains(m)).ok_or_else(|| format!("bad mtu '{value}': expected 68 to 65535"))?,
+            _ => return Err(format!("unknown link option '{key}'; {usage}")),
+        }
+    }
+    Ok(Stmt::Link { a: endpoint(a)?, b: endpoint(b)?, params })
+}
+
+fn parse_loss(value: &str) -> Result<f64, String> {
+    value
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=100.0).contains(p))
+        .ok_or_else(|| format!("bad loss '{value}': expected a percentage such as 1%"))
+}
+
+fn parse_capture(args: &[String]) -> Result<Stmt, String> {
+    let [path, ifaces @ ..] = args else {
+        return Err("expected: capture FILE [NODE:IF …]".into());
+    };
+    let ifaces = ifaces.iter().map(|i| endpoint(i)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Stmt::Capture { path: path.clone(), ifaces })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_parse() {
+        let lab = "seed 7\ntitle \"LVS-DR\"\nhost client rs1\nswitch sw1\nlink client:eth0 sw1 delay 10ms rate 100Mbit loss 1% mtu 1500\n\
+                   client: cat > /etc/motd <<EOF\nhello\nEOF\nexpect exit 0\nrun 5s\nlink down client:eth0\n";
+        let lines = parse_lab("t.lab", lab).unwrap();
+        assert_eq!(lines.len(), 9);
+        assert!(matches!(&lines[5].stmt, Stmt::Command { bodies, .. } if bodies == &["hello\n"]));
+        assert!(matches!(&lines[4].stmt, Stmt::Link { params, .. } if params.delay_ns == 10_000_000 && params.loss_pct == 1.0));
+        assert_eq!(lines[6].line, 9);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = parse_lab("x.lab", "host a\nlink a:eth0\n").unwrap_err();
+        assert!(e.starts_with("x.lab:2: expected: link"), "{e}");
+        let e = parse_lab("x.lab", "a: cat <<EOF\nno end\n").unwrap_err();
+        assert!(e.contains("x.lab:1: here-document"), "{e}");
+        assert!(parse_lab("x.lab", "host link\n").is_err());
+        assert!(parse_lab("x.lab", "frobnicate\n").unwrap_err().contains("unknown statement"));
+    }
+}

@@ -1,0 +1,283 @@
+//! Runs a parsed lab: builds the world, runs each node command to completion in virtual
+//! time, checks expectations, prints the trace, and writes captures.
+
+use super::expect::Expect;
+use super::parse::{parse_lab, Line, Stmt};
+use crate::kernel::socket::Pid;
+use crate::sim::time::{Time, SEC};
+use crate::sim::world::{RunError, World};
+use crate::trace::format_entry;
+use crate::user::shell::lexer::Script;
+use crate::user::shell::Shell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Events one statement may cause before the lab counts as runaway (a broadcast storm).
+pub const DEFAULT_BUDGET: u64 = 1_000_000;
+/// A foreground command still running after this much virtual time gets Ctrl-C.
+const COMMAND_DEADLINE: u64 = 3600 * SEC;
+
+#[derive(Clone, Debug, Default)]
+pub struct LabOptions {
+    /// Print every event with its reasons.
+    pub trace: bool,
+    /// Relative capture paths are taken from here.
+    pub out_dir: PathBuf,
+    /// Overrides the lab's `seed`.
+    pub seed: Option<u64>,
+    /// Also capture every host interface into this file (`--pcap`).
+    pub pcap: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct LabReport {
+    pub expects: usize,
+    pub events: u64,
+}
+
+pub struct Runner<'a> {
+    pub world: World,
+    opts: LabOptions,
+    sink: &'a mut dyn Write,
+    budget: u64,
+    trace_pos: usize,
+    last: Option<(String, i32)>,
+    expects: usize,
+}
+
+/// Reads and runs a lab file, writing what a student would see to `sink`.
+pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<LabReport, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let lines = parse_lab(&path.display().to_string(), &text)?;
+    let mut runner = Runner::new(opts.clone(), sink);
+    runner.run(&lines)
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(opts: LabOptions, sink: &'a mut dyn Write) -> Runner<'a> {
+        let world = World::new(opts.seed.unwrap_or(1));
+        Runner { world, opts, sink, budget: DEFAULT_BUDGET, trace_pos: 0, last: None, expects: 0 }
+    }
+
+    pub fn run(&mut self, lines: &[Line]) -> Result<LabReport, String> {
+        if let Some(p) = self.opts.pcap.clone() {
+            self.world.add_capture(&p, &[]).map_err(|e| format!("--pcap: {e}"))?;
+        }
+        for line in lines {
+            self.exec(line).map_err(|m| format!("{}:{}: {m}", line.file, line.line))?;
+        }
+        self.finish()?;
+        Ok(LabReport { expects: self.expects, events: self.world.events })
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.sink.write_all(text.as_bytes());
+    }
+
+    fn flush_trace(&mut self, force: bool) {
+        let entries = &self.world.trace[self.trace_pos..];
+        if self.opts.trace || force {
+            let text: String = entries.iter().map(format_entry).collect();
+            let _ = self.sink.write_all(text.as_bytes());
+        }
+        self.trace_pos = self.world.trace.len();
+    }
+
+    fn node(&self, name: &str) -> Result<usize, String> {
+        self.world.node_index(name).ok_or_else(|| format!("unknown node '{name}'"))
+    }
+
+    /// Runs one statement.
+    pub fn exec(&mut self, line: &Line) -> Result<(), String> {
+        match &line.stmt {
+            Stmt::Seed(n) => {
+                if !self.world.nodes.is_empty() {
+                    return Err("seed must come before the first node".into());
+                }
+                self.world.reseed(self.opts.seed.unwrap_or(*n));
+            }
+            Stmt::Title(t) => self.say(&format!("== {t} ==\n")),
+            Stmt::Budget(n) => self.budget = (*n).max(1),
+            Stmt::Nodes { kind, names } => {
+                for n in names {
+                    self.world.add_node(n, kind)?;
+                }
+            }
+            Stmt::Link { a, b, params } => {
+                self.world.connect((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()), params.clone())?;
+            }
+            Stmt::LinkState { up, node, iface } => self.world.set_link(node, iface.as_deref(), *up)?,
+            Stmt::Capture { path, ifaces } => self.capture(path, ifaces)?,
+            Stmt::Command { node, line, script, bodies } => self.command(node, line, script, bodies)?,
+            Stmt::Expect(e) => self.expect(e)?,
+            Stmt::Run(d) => {
+                let r = match d {
+                    Some(d) => self.world.run_until(self.world.now + *d, self.budget),
+                    None => self.world.run_idle(self.budget),
+                };
+                self.flush_trace(false);
+                r.map_err(|e| e.message(self.budget))?;
+            }
+            Stmt::Step(n) => {
+                for _ in 0..*n {
+                    let more = self.world.step().map_err(|e| e.message(self.budget))?;
+                    if !more {
+                        break;
+                    }
+                }
+                self.flush_trace(true);
+            }
+        }
+        Ok(())
+    }
+
+    fn capture(&mut self, path: &str, ifaces: &[(String, Option<String>)]) -> Result<(), String> {
+        let mut ports = Vec::new();
+        for (node, iface) in ifaces {
+            let n = self.node(node)?;
+            let slot = &self.world.nodes[n];
+            let port = match (slot.node.host(), iface) {
+                (Some(h), Some(i)) => h.kernel.devs.index_of(i).ok_or_else(|| format!("{node} has no interface '{i}'"))?,
+                (Some(_), None) => return Err(format!("say which interface of {node}, e.g. {node}:eth0")),
+                (None, Some(p)) => p.strip_prefix("port").and_then(|p| p.parse::<usize>().ok()).and_then(|p| p.checked_sub(1)).ok_or_else(|| format!("bad port '{p}': use port1, port2 …"))?,
+                (None, None) => return Err(format!("say which port of {node}, e.g. {node}:port1")),
+            };
+            ports.push((n, port));
+        }
+        let full = self.opts.out_dir.join(path);
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("capture {}: {e}", dir.display()))?;
+        }
+        self.world.add_capture(&full, &ports)
+    }
+
+    fn command(&mut self, node: &str, line: &str, script: &Script, bodies: &[String]) -> Result<(), String> {
+        let n = self.node(node)?;
+        self.say(&format!("{node}# {line}\n"));
+        for (body, marker) in bodies.iter().zip(&script.heredocs) {
+            self.say(&format!("{body}{marker}\n"));
+        }
+        if let Some(out) = self.switch_command(n, line) {
+            return self.record(out?, 0);
+        }
+        if line.trim() == "wait" {
+            return self.wait(n);
+        }
+        let name = script
+            .pipelines
+            .first()
+            .and_then(|p| p.cmds.first())
+            .and_then(|c| c.argv.first())
+            .map(|w| w.text())
+            .unwrap_or_else(|| "bash".into());
+        let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()));
+        let pid = self.world.spawn(n, &name, line, shell, script.background)?;
+        if script.background {
+            let jobs = self.world.host(n).map_or(0, |h| h.procs.procs.values().filter(|p| p.background).count());
+            self.flush_trace(false);
+            return self.record(format!("[{jobs}] {pid}\n"), 0);
+        }
+        let status = self.foreground(n, pid)?;
+        let output = self.take_output(n, pid);
+        self.record(output, status)
+    }
+
+    /// Prints a command's output and remembers it for the `expect`s that follow.
+    fn record(&mut self, output: String, status: i32) -> Result<(), String> {
+        self.say(&output);
+        self.last = Some((output, status));
+        Ok(())
+    }
+
+    /// Switches run no shell; `brctl showmacs` on one shows its MAC table.
+    fn switch_command(&self, n: usize, line: &str) -> Option<Result<String, String>> {
+        let slot = &self.world.nodes[n];
+        if slot.node.host().is_some() {
+            return None;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        Some(match (words.as_slice(), self.world.showmacs(n)) {
+            (["brctl", "showmacs", _], Some(table)) => Ok(table),
+            _ => Err(format!("{} is a {}: it runs no commands (a switch takes only `brctl showmacs {}`)", slot.name, slot.node.kind(), slot.name)),
+        })
+    }
+
+    fn take_output(&mut self, n: usize, pid: Pid) -> String {
+        self.world
+            .host_mut(n)
+            .and_then(|h| h.procs.procs.get_mut(&pid))
+            .map(|p| std::mem::take(&mut p.terminal))
+            .unwrap_or_default()
+    }
+
+    /// Runs the world until the foreground process exits; Ctrl-C when it never could.
+    fn foreground(&mut self, n: usize, pid: Pid) -> Result<i32, String> {
+        let deadline = self.world.now + COMMAND_DEADLINE;
+        let outcome = self.world.run_until_exit(n, pid, deadline, self.budget);
+        self.flush_trace(false);
+        match outcome {
+            Ok(crate::sim::world::Finished::Exited(code)) => Ok(code),
+            Ok(_) => {
+                self.world.interrupt(n, pid);
+                self.flush_trace(false);
+                let status = self.world.host(n).and_then(|h| h.procs.procs.get(&pid)).and_then(|p| p.status);
+                if let Some(h) = self.world.host_mut(n) {
+                    if let Some(p) = h.procs.procs.get_mut(&pid) {
+                        p.terminal.push_str("^C\n");
+                    }
+                }
+                Ok(status.unwrap_or(130))
+            }
+            Err(RunError::Stopped) => Err("stopped".into()),
+            Err(e) => Err(e.message(self.budget)),
+        }
+    }
+
+    /// `wait`: runs until the node's background jobs end, and shows what they printed.
+    fn wait(&mut self, n: usize) -> Result<(), String> {
+        let jobs: Vec<Pid> = self.world.host(n).map(|h| h.procs.procs.values().filter(|p| p.background).map(|p| p.pid).collect()).unwrap_or_default();
+        let mut output = String::new();
+        let mut status = 0;
+        for pid in jobs {
+            status = self.foreground(n, pid)?;
+            output.push_str(&self.take_output(n, pid));
+        }
+        self.record(output, status)
+    }
+
+    fn expect(&mut self, e: &Expect) -> Result<(), String> {
+        let Some((output, status)) = &self.last else {
+            return Err("expect needs a NODE: command before it".into());
+        };
+        if let Some(problem) = e.check(output, *status) {
+            return Err(format!("{problem}\n--- actual output (exit status {status}) ---\n{output}---"));
+        }
+        self.expects += 1;
+        Ok(())
+    }
+
+    /// The end of the lab: background jobs get Ctrl-C and show their output; captures close.
+    fn finish(&mut self) -> Result<(), String> {
+        for n in 0..self.world.nodes.len() {
+            let running: Vec<Pid> = self.world.host(n).map(|h| h.procs.running().filter(|p| p.background).map(|p| p.pid).collect()).unwrap_or_default();
+            for pid in running {
+                self.world.interrupt(n, pid);
+            }
+            let leftovers: Vec<(Pid, String)> = self
+                .world
+                .host_mut(n)
+                .map(|h| h.procs.procs.values_mut().filter(|p| !p.terminal.is_empty()).map(|p| (p.pid, std::mem::take(&mut p.terminal))).collect())
+                .unwrap_or_default();
+            for (pid, text) in leftovers {
+                let name = self.world.nodes[n].name.clone();
+                self.say(&format!("[{name} pid {pid}, background]\n{text}"));
+            }
+        }
+        self.flush_trace(false);
+        self.world.finish_captures()
+    }
+
+    pub fn now(&self) -> Time {
+        self.world.now
+    }
+}

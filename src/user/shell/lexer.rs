@@ -1,0 +1,415 @@
+//! The shell's grammar, a small bash subset: words with quotes and escapes, `$$`, `$?` and
+//! `$NAME`, redirections (`>`, `>>`, `<`, `N>&M`, `N<>`, `<<EOF`), pipes, `;`, `&&`, `||`
+//! and a trailing `&`. Labs and the REPL use this one parser.
+
+use std::fmt;
+
+/// One piece of a word: literal text, or a variable expanded when the command runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Lit(String),
+    Var(String),
+}
+
+/// A word as written; `quoted` words are never taken for operators or heredoc markers.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Word {
+    pub parts: Vec<Part>,
+    pub quoted: bool,
+}
+
+impl Word {
+    fn lit(text: &str) -> Word {
+        Word { parts: vec![Part::Lit(text.to_string())], quoted: false }
+    }
+
+    /// The word with variables expanded by `var`.
+    pub fn expand(&self, var: &dyn Fn(&str) -> String) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.clone(),
+                Part::Var(v) => var(v),
+            })
+            .collect()
+    }
+
+    /// The literal text, for words without variables (operators, file names in tests).
+    pub fn text(&self) -> String {
+        self.expand(&|v| format!("${v}"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RedirOp {
+    /// `>` (or `>>` when append)
+    Out { append: bool },
+    /// `<`
+    In,
+    /// `<>`
+    ReadWrite,
+    /// `N>&M` / `N<&M` (the target is an fd number, or `-` to close)
+    Dup,
+    /// `<<WORD`; the body comes from the lines after the command.
+    HereDoc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Redir {
+    pub fd: u32,
+    pub op: RedirOp,
+    pub target: Word,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SimpleCmd {
+    pub argv: Vec<Word>,
+    pub redirs: Vec<Redir>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Connector {
+    /// `;` or the start of the line
+    Always,
+    And,
+    Or,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    pub connector: Connector,
+    pub cmds: Vec<SimpleCmd>,
+}
+
+/// A parsed command line.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Script {
+    pub pipelines: Vec<Pipeline>,
+    /// A trailing `&`: run the whole line in the background.
+    pub background: bool,
+    /// Heredoc delimiters in order; the caller supplies their bodies.
+    pub heredocs: Vec<String>,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct SyntaxError(pub String);
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Tok {
+    Word(Word),
+    Op(&'static str),
+    Redir { fd: Option<u32>, op: &'static str },
+}
+
+const OPS: &[&str] = &["&&", "||", ";", "|", "&"];
+const REDIRS: &[&str] = &["<<-", "<<", ">>", ">&", "<&", "<>", ">", "<"];
+
+fn tokenize(line: &str) -> Result<Vec<Tok>, SyntaxError> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '#' {
+            break;
+        } else if let Some((op, len)) = match_op(&chars[i..]) {
+            toks.push(op);
+            i += len;
+        } else {
+            let (word, len) = read_word(&chars[i..])?;
+            i += len;
+            // `2>` and `8<>`: digits right before a redirection are its fd.
+            if !word.quoted && i < chars.len() {
+                if let Some(fd) = fd_number(&word) {
+                    if let Some((Tok::Redir { op, .. }, len)) = match_op(&chars[i..]) {
+                        toks.push(Tok::Redir { fd: Some(fd), op });
+                        i += len;
+                        continue;
+                    }
+                }
+            }
+            toks.push(Tok::Word(word));
+        }
+    }
+    Ok(toks)
+}
+
+fn fd_number(word: &Word) -> Option<u32> {
+    match word.parts.as_slice() {
+        [Part::Lit(s)] if !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit()) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn match_op(rest: &[char]) -> Option<(Tok, usize)> {
+    let starts = |s: &str| s.chars().enumerate().all(|(j, c)| rest.get(j) == Some(&c));
+    if let Some(op) = REDIRS.iter().find(|r| starts(r)) {
+        return Some((Tok::Redir { fd: None, op }, op.len()));
+    }
+    OPS.iter().find(|o| starts(o)).map(|o| (Tok::Op(o), o.len()))
+}
+
+/// Reads one word up to an unquoted blank or operator character.
+fn read_word(chars: &[char]) -> Result<(Word, usize), SyntaxError> {
+    let mut w = WordBuilder::default();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() || "|&;<>".contains(c) {
+            break;
+        }
+        match c {
+            '\'' => {
+                let end = chars[i + 1..].iter().position(|&c| c == '\'').ok_or_else(|| unterminated('\''))?;
+                w.lit(&chars[i + 1..i + 1 + end].iter().collect::<String>());
+                w.quoted = true;
+                i += end + 2;
+            }
+            '"' => {
+                i += 1 + read_double_quoted(&chars[i + 1..], &mut w)?;
+                w.quoted = true;
+            }
+            '\\' if i + 1 < chars.len() => {
+                w.lit(&chars[i + 1].to_string());
+                i += 2;
+            }
+            '$' => i += read_var(&chars[i..], &mut w),
+            _ => {
+                w.lit(&c.to_string());
+                i += 1;
+            }
+        }
+    }
+    Ok((w.finish(), i))
+}
+
+/// Inside "…": `$` expands, `\` escapes only `"`, `\`, `$` and a backquote. Returns the
+/// length consumed including the closing quote.
+fn read_double_quoted(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError> {
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => return Ok(i + 1),
+            '\\' if i + 1 < chars.len() && "\"\\$`".contains(chars[i + 1]) => {
+                w.lit(&chars[i + 1].to_string());
+                i += 2;
+            }
+            '$' => i += read_var(&chars[i..], w),
+            c => {
+                w.lit(&c.to_string());
+                i += 1;
+            }
+        }
+    }
+    Err(unterminated('"'))
+}
+
+/// `$$`, `$?`, `$NAME`, `${NAME}`; a lone `$` is literal. Returns the length consumed.
+fn read_var(chars: &[char], w: &mut WordBuilder) -> usize {
+    match chars.get(1) {
+        Some('$') | Some('?') => {
+            w.var(&chars[1].to_string());
+            2
+        }
+        Some('{') => match chars[2..].iter().position(|&c| c == '}') {
+            Some(end) => {
+                w.var(&chars[2..2 + end].iter().collect::<String>());
+                end + 3
+            }
+            None => {
+                w.lit("$");
+                1
+            }
+        },
+        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
+            let len = chars[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').count();
+            w.var(&chars[1..1 + len].iter().collect::<String>());
+            len + 1
+        }
+        _ => {
+            w.lit("$");
+            1
+        }
+    }
+}
+
+fn unterminated(q: char) -> SyntaxError {
+    SyntaxError(format!("unexpected EOF while looking for matching `{q}'"))
+}
+
+#[derive(Default)]
+struct WordBuilder {
+    parts: Vec<Part>,
+    quoted: bool,
+    touched: bool,
+}
+
+impl WordBuilder {
+    fn lit(&mut self, s: &str) {
+        self.touched = true;
+        if let Some(Part::Lit(last)) = self.parts.last_mut() {
+            last.push_str(s);
+        } else {
+            self.parts.push(Part::Lit(s.to_string()));
+        }
+    }
+    fn var(&mut self, name: &str) {
+        self.touched = true;
+        self.parts.push(Part::Var(name.to_string()));
+    }
+    fn finish(self) -> Word {
+        let mut parts = self.parts;
+        if parts.is_empty() && self.touched {
+            parts.push(Part::Lit(String::new()));
+        }
+        Word { parts, quoted: self.quoted }
+    }
+}
+
+/// Parses a command line into pipelines.
+pub fn parse(line: &str) -> Result<Script, SyntaxError> {
+    let toks = tokenize(line)?;
+    let mut script = Script::default();
+    let mut cur = SimpleCmd::default();
+    let mut pipeline = Pipeline { connector: Connector::Always, cmds: Vec::new() };
+    let mut iter = toks.into_iter().peekable();
+    while let Some(tok) = iter.next() {
+        match tok {
+            Tok::Word(w) => cur.argv.push(w),
+            Tok::Redir { fd, op } => {
+                let Some(Tok::Word(target)) = iter.next() else {
+                    return Err(SyntaxError("syntax error near unexpected token `newline'".into()));
+                };
+                let redir = make_redir(fd, op, target, &mut script.heredocs)?;
+                cur.redirs.push(redir);
+            }
+            Tok::Op(op) => {
+                if cur.argv.is_empty() && cur.redirs.is_empty() {
+                    return Err(SyntaxError(format!("syntax error near unexpected token `{op}'")));
+                }
+                pipeline.cmds.push(std::mem::take(&mut cur));
+                if op == "|" {
+                    continue;
+                }
+                let connector = match op {
+                    "&&" => Connector::And,
+                    "||" => Connector::Or,
+                    _ => Connector::Always,
+                };
+                script.pipelines.push(std::mem::replace(&mut pipeline, Pipeline { connector, cmds: Vec::new() }));
+                if op == "&" {
+                    if iter.peek().is_some() {
+                        return Err(SyntaxError("'&' is supported only at the end of a line".into()));
+                    }
+                    script.background = true;
+                }
+            }
+        }
+    }
+    if !cur.argv.is_empty() || !cur.redirs.is_empty() {
+        pipeline.cmds.push(cur);
+    } else if !pipeline.cmds.is_empty() || pipeline.connector != Connector::Always {
+        return Err(SyntaxError("syntax error: unexpected end of line".into()));
+    }
+    if !pipeline.cmds.is_empty() {
+        script.pipelines.push(pipeline);
+    }
+    Ok(script)
+}
+
+fn make_redir(fd: Option<u32>, op: &str, target: Word, heredocs: &mut Vec<String>) -> Result<Redir, SyntaxError> {
+    let (default_fd, op) = match op {
+        ">" => (1, RedirOp::Out { append: false }),
+        ">>" => (1, RedirOp::Out { append: true }),
+        "<" => (0, RedirOp::In),
+        "<>" => (0, RedirOp::ReadWrite),
+        ">&" => (1, RedirOp::Dup),
+        "<&" => (0, RedirOp::Dup),
+        _ => {
+            heredocs.push(target.text());
+            (0, RedirOp::HereDoc)
+        }
+    };
+    // `>&file` means both stdout and stderr to file, as in bash.
+    if op == RedirOp::Dup && fd.is_none() && default_fd == 1 && fd_number(&target).is_none() && target.text() != "-" {
+        return Ok(Redir { fd: 1, op: RedirOp::Out { append: false }, target });
+    }
+    Ok(Redir { fd: fd.unwrap_or(default_fd), op, target })
+}
+
+/// Splits a lab statement into words with the shell's quoting rules; operators are not
+/// allowed outside quotes there.
+pub fn split_words(line: &str) -> Result<Vec<String>, SyntaxError> {
+    tokenize(line)?
+        .into_iter()
+        .map(|t| match t {
+            Tok::Word(w) => Ok(w.text()),
+            Tok::Op(op) | Tok::Redir { op, .. } => Err(SyntaxError(format!("unexpected `{op}' (quote it)"))),
+        })
+        .collect()
+}
+
+/// The heredoc delimiters a line opens, so a lab reader knows how many bodies follow.
+pub fn heredoc_markers(line: &str) -> Result<Vec<String>, SyntaxError> {
+    parse(line).map(|s| s.heredocs)
+}
+
+impl SimpleCmd {
+    pub fn words(argv: &[&str]) -> SimpleCmd {
+        SimpleCmd { argv: argv.iter().map(|a| Word::lit(a)).collect(), redirs: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &Script, p: usize, c: usize) -> Vec<String> {
+        s.pipelines[p].cmds[c].argv.iter().map(|w| w.expand(&|v| format!("<{v}>"))).collect()
+    }
+
+    #[test]
+    fn quotes_escapes_and_vars() {
+        let s = parse(r#"echo -e 'GET / HTTP/1.0\n' "pid $$" a\ b "x\"y" ${HOME}z"#).unwrap();
+        assert_eq!(argv(&s, 0, 0), ["echo", "-e", "GET / HTTP/1.0\\n", "pid <$>", "a b", "x\"y", "<HOME>z"]);
+    }
+
+    #[test]
+    fn redirections_with_fds() {
+        let s = parse("exec 8<> /dev/tcp/www/80").unwrap();
+        assert_eq!(s.pipelines[0].cmds[0].redirs[0].fd, 8);
+        assert_eq!(s.pipelines[0].cmds[0].redirs[0].op, RedirOp::ReadWrite);
+        let s = parse("echo hi >&8; cat <&8 2>/dev/null").unwrap();
+        assert_eq!(s.pipelines[0].cmds[0].redirs[0].op, RedirOp::Dup);
+        assert_eq!(s.pipelines[1].cmds[0].redirs[1].fd, 2);
+        let s = parse("echo 1 > /proc/sys/net/ipv4/ip_forward").unwrap();
+        assert_eq!(s.pipelines[0].cmds[0].redirs[0].target.text(), "/proc/sys/net/ipv4/ip_forward");
+    }
+
+    #[test]
+    fn lists_pipes_background_heredoc() {
+        let s = parse("sysctl -a | grep arp && echo ok || echo no").unwrap();
+        assert_eq!(s.pipelines.len(), 3);
+        assert_eq!(s.pipelines[0].cmds.len(), 2);
+        assert_eq!(s.pipelines[1].connector, Connector::And);
+        assert!(parse("tcpdump -c 2 &").unwrap().background);
+        assert_eq!(parse("cat > /x <<EOF").unwrap().heredocs, ["EOF"]);
+    }
+
+    #[test]
+    fn syntax_errors() {
+        assert!(parse("echo 'open").is_err());
+        assert!(parse("| grep x").is_err());
+        assert!(parse("echo >").is_err());
+        assert!(parse("a & b").is_err());
+        assert!(parse("echo x &&").is_err());
+    }
+}
