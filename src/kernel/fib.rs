@@ -95,16 +95,20 @@ impl Fib {
         all
     }
 
-    /// `fib_lookup`: local addresses first (the local table), then the main table.
+    /// `fib_lookup`: local addresses first (the local table), then the main table. It walks
+    /// the routes without building the sorted listing: this runs for every packet.
     pub fn lookup(&self, devs: &NetDevs, dst: Ipv4Addr) -> FibResult {
         if devs.is_local(dst) {
             return FibResult::Local;
         }
-        let best = self
-            .routes(devs)
-            .into_iter()
-            .filter(|r| r.contains(dst))
-            .min_by_key(|r| (std::cmp::Reverse(r.prefix), r.metric));
+        let mut best: Option<Route> = None;
+        let usable = self.statics.iter().filter(|r| r.dev.is_none_or(|d| dev_up(devs, d))).cloned();
+        for r in connected_iter(devs).chain(usable) {
+            let wins = best.as_ref().is_none_or(|b| (std::cmp::Reverse(r.prefix), r.metric) < (std::cmp::Reverse(b.prefix), b.metric));
+            if r.contains(dst) && wins {
+                best = Some(r);
+            }
+        }
         match best {
             None => FibResult::NoRoute,
             Some(route) if route.rtype == RouteType::Unreachable => FibResult::Unreachable { route },
@@ -172,23 +176,27 @@ fn dev_up(devs: &NetDevs, ifindex: usize) -> bool {
 
 /// One route per primary address (not on loopback devices, whose prefixes are local), as
 /// fib_add_ifaddr adds them.
+fn connected_iter(devs: &NetDevs) -> impl Iterator<Item = Route> + '_ {
+    devs.iter().filter(|d| d.up && d.kind != DevKind::Loopback).flat_map(|dev| {
+        dev.primaries().filter(|a| a.prefix < 32).map(move |a| Route {
+            dst: a.network(),
+            prefix: a.prefix,
+            gw: None,
+            dev: Some(dev.ifindex),
+            metric: 0,
+            rtype: RouteType::Unicast,
+            proto: Proto::Kernel,
+            src: Some(a.addr),
+        })
+    })
+}
+
+/// The connected routes as listed: two addresses in one subnet make one route.
 fn connected_routes(devs: &NetDevs) -> Vec<Route> {
     let mut out: Vec<Route> = Vec::new();
-    for dev in devs.iter().filter(|d| d.up && d.kind != DevKind::Loopback) {
-        for a in dev.primaries().filter(|a| a.prefix < 32) {
-            if out.iter().any(|r| r.dst == a.network() && r.prefix == a.prefix && r.dev == Some(dev.ifindex)) {
-                continue;
-            }
-            out.push(Route {
-                dst: a.network(),
-                prefix: a.prefix,
-                gw: None,
-                dev: Some(dev.ifindex),
-                metric: 0,
-                rtype: RouteType::Unicast,
-                proto: Proto::Kernel,
-                src: Some(a.addr),
-            });
+    for r in connected_iter(devs) {
+        if !out.iter().any(|o| o.dst == r.dst && o.prefix == r.prefix && o.dev == r.dev) {
+            out.push(r);
         }
     }
     out
@@ -196,7 +204,7 @@ fn connected_routes(devs: &NetDevs) -> Vec<Route> {
 
 /// The device through which `gw` is directly reachable (a connected route covers it).
 pub fn onlink_dev(devs: &NetDevs, gw: Ipv4Addr) -> Option<usize> {
-    connected_routes(devs).into_iter().find(|r| r.contains(gw)).and_then(|r| r.dev)
+    connected_iter(devs).find(|r| r.contains(gw)).and_then(|r| r.dev)
 }
 
 #[cfg(test)]

@@ -5,5 +5,7 @@ pub mod expect;
 pub mod parse;
 pub mod runner;
 
+pub use runner::Runner;
+
 pub use parse::{parse_lab, Line, Stmt};
 pub use runner::{run_lab, LabOptions, LabReport};

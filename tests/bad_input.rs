@@ -1,0 +1,152 @@
+//! Bad input never panics: every bad lab line is answered with an error naming the file and
+//! line and saying what was expected; every bad command gets the real tool's message and exit
+//! status (checked with `expect` inside a lab that must pass).
+
+use netstep::lab::{run_lab, LabOptions};
+use std::path::PathBuf;
+
+const PRELUDE: &str = "host a b\nswitch sw1\nlink a:eth0 sw1\nlink b:eth0 sw1\n\
+                       a: ifconfig eth0 10.0.0.1/24\nb: ifconfig eth0 10.0.0.2/24\n";
+/// Lines in PRELUDE, so the bad line's number is known.
+const PRELUDE_LINES: usize = 6;
+
+fn run_text(name: &str, text: &str) -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!("netstep-bad-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join("bad.lab");
+    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    let opts = LabOptions { trace: false, out_dir: dir.clone(), seed: None, pcap: None };
+    let mut out = Vec::new();
+    let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+/// (lab text after the prelude, words the error must contain)
+const BAD_LINES: &[(&str, &str)] = &[
+    ("frobnicate", "unknown statement 'frobnicate'"),
+    ("host", "expected: host NAME"),
+    ("host a", "duplicate node name 'a'"),
+    ("host 9lives", "bad node name '9lives'"),
+    ("host link", "statement keyword"),
+    ("link a:eth0 sw1", "a:eth0 is already linked"),
+    ("link a:eth1", "expected: link"),
+    ("link zz:eth0 sw1", "unknown node 'zz'"),
+    ("link a:wlan0 sw1", "bad interface name 'wlan0'"),
+    ("link a sw1", "say which interface"),
+    ("link sw1:eth0 a:eth1", "its ports have no names"),
+    ("link a:eth1 b:eth1 delay fast", "bad duration 'fast'"),
+    ("link a:eth1 b:eth1 rate 10parsecs", "bad rate"),
+    ("link a:eth1 b:eth1 loss 150%", "bad loss '150%'"),
+    ("link a:eth1 b:eth1 mtu 10", "bad mtu '10'"),
+    ("link a:eth1 b:eth1 colour blue", "unknown link option 'colour'"),
+    ("link a:eth1 b:eth1 delay", "'delay' needs a value"),
+    ("link a:eth1 a:eth1", "a link needs two different ends"),
+    ("link down a:eth7", "a has no interface 'eth7'"),
+    ("link down zz:eth0", "unknown node 'zz'"),
+    ("link up a", "say which interface of a"),
+    ("seed x", "'x' is not a number"),
+    ("seed 4", "seed must come before the first node"),
+    ("budget", "expected: budget EVENTS"),
+    ("title", "expected: title"),
+    ("run forever", "bad duration 'forever'"),
+    ("run 1s 2s", "expected: run [DURATION]"),
+    ("step many", "'many' is not a number"),
+    ("expect", "expected: expect contains"),
+    ("expect equals 3", "expected: expect contains"),
+    ("expect matches \"(\"", "bad regex"),
+    ("expect exit zero", "bad exit status 'zero'"),
+    ("capture", "expected: capture FILE"),
+    ("capture x.pcapng zz:eth0", "unknown node 'zz'"),
+    ("capture x.pcapng a:eth9", "a has no interface 'eth9'"),
+    ("capture x.pcapng sw1:uplink", "bad port 'uplink'"),
+    ("capture x.pcapng a:", "bad endpoint 'a:'"),
+    ("zz: ping a", "unknown node 'zz'"),
+    ("a:", "expected a command after 'a:'"),
+    ("a: echo 'open", "unexpected EOF while looking for matching"),
+    ("a: | grep x", "syntax error near unexpected token `|'"),
+    ("a: echo >", "syntax error near unexpected token `newline'"),
+    ("a: cat > /etc/x <<EOF\nnever closed", "here-document delimited by 'EOF' is never closed"),
+    ("sw1: ping a", "sw1 is a switch: it runs no commands"),
+    ("tap a:eth0 tap0", "tap needs real TAP devices"),
+    ("crash a", "not supported yet"),
+    ("title \"x\" \"y\"", "expected: title"),
+    ("a: ping -c 1 b\nexpect contains \"no such text\"", "expected the output to contain \"no such text\""),
+    ("a: true\nexpect exit 3", "expected exit status 3, got 0"),
+    ("budget 50\nswitch s2 s3\nlink s2 s3\nlink s3 s2\nlink a:eth1 s2\na: ifconfig eth1 10.9.0.1/24\na: ping -c 1 10.9.0.2", "event budget exhausted"),
+];
+
+#[test]
+fn bad_lab_lines_name_file_and_line() {
+    assert!(BAD_LINES.len() >= 40);
+    for (i, (bad, want)) in BAD_LINES.iter().enumerate() {
+        let text = format!("{PRELUDE}{bad}\n");
+        let err = match run_text(&format!("l{i}"), &text) {
+            Ok(out) => panic!("`{bad}` was accepted:\n{out}"),
+            Err(e) => e,
+        };
+        assert!(err.contains(want), "`{bad}`: error lacks \"{want}\":\n{err}");
+        assert!(err.contains("bad.lab:"), "`{bad}`: error names no file: {err}");
+        let line: usize = err.split("bad.lab:").nth(1).and_then(|s| s.split(':').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(line > PRELUDE_LINES, "`{bad}`: error names line {line}, not the bad one: {err}");
+    }
+}
+
+#[test]
+fn a_missing_lab_file_is_an_error() {
+    let opts = LabOptions::default();
+    let err = run_lab(&PathBuf::from("labs/no-such.lab"), &opts, &mut Vec::new()).unwrap_err();
+    assert!(err.contains("labs/no-such.lab"), "{err}");
+}
+
+/// Bad commands: the real tools' messages and exit statuses.
+const BAD_COMMANDS: &str = r#"
+a: frobnicate --now
+expect contains "bash: frobnicate: command not found"
+expect exit 127
+a: route add default gw 10.9.9.9
+expect contains "SIOCADDRT: Network is unreachable"
+a: route del -net 10.7.0.0 netmask 255.255.0.0
+expect contains "SIOCDELRT: No such process"
+a: ifconfig eth9
+expect contains "eth9: error fetching interface information: Device not found"
+a: ping -c 1 nosuchhost
+expect contains "ping: nosuchhost: Name or service not known"
+expect exit 2
+a: ping -c 1 192.168.77.1
+expect contains "ping: connect: Network is unreachable"
+a: sysctl -w net.ipv4.no_such_key=1
+expect contains "sysctl: cannot stat /proc/sys/net/ipv4/no_such_key: No such file or directory"
+a: sysctl -w net.ipv4.ip_forward=yes
+expect contains "Invalid argument"
+a: echo 7x > /proc/sys/net/ipv4/conf/all/arp_ignore
+expect contains "write error: Invalid argument"
+expect exit 1
+a: echo 1 > /proc/sys/net/ipv4/nonexistent
+expect contains "No such file or directory"
+a: cat /etc/nothing
+expect contains "cat: /etc/nothing: No such file or directory"
+expect exit 1
+a: echo hi > /no/such/dir/file
+expect contains "bash: /no/such/dir/file: No such file or directory"
+a: ls /nowhere
+expect contains "ls: cannot access '/nowhere': No such file or directory"
+a: arp -d 10.0.0.77
+expect exit 1
+a: sleep
+expect contains "sleep: missing operand"
+a: ip link set eth9 up
+expect contains "Cannot find device \"eth9\""
+a: traceroute nosuchhost
+expect exit 2
+a: tcpdump -i eth9 -c 1
+expect exit 1
+"#;
+
+#[test]
+fn bad_commands_get_the_real_tools_messages() {
+    let text = format!("{PRELUDE}{BAD_COMMANDS}");
+    if let Err(e) = run_text("cmds", &text) {
+        panic!("{e}");
+    }
+}

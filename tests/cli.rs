@@ -1,0 +1,59 @@
+//! The `netstep` binary as a user runs it: exit statuses, error messages, `--pcap`.
+
+mod common;
+
+use std::process::Command;
+
+fn netstep(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netstep")).args(args).output().expect("runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn scratch(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("netstep-cli-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn run_prints_commands_trace_and_writes_captures() {
+    let dir = scratch("run");
+    let pcap = dir.join("all.pcap");
+    let (code, out, err) = netstep(&["run", "labs/arp.lab", "--trace", "--out", dir.to_str().unwrap_or("."), "--pcap", pcap.to_str().unwrap_or("x.pcap")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("client# ping -c 1 rs1"), "{out}");
+    assert!(out.contains(" ◄ sw1 "), "no trace lines:\n{out}");
+    assert!(out.contains("arp_ignore=1 and 192.168.10.200 is not on eth0"), "{out}");
+    assert!(out.contains("expects held"), "{out}");
+    assert!(dir.join("out/arp.pcapng").exists());
+    let check = common::tshark_check(&pcap);
+    assert!(check.is_ok(), "{check:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_failing_expect_exits_1_with_file_and_line() {
+    let dir = scratch("fail");
+    let lab = dir.join("f.lab");
+    std::fs::write(&lab, "host a\na: hostname\nexpect contains \"b\"\n").expect("write");
+    let (code, _out, err) = netstep(&["run", lab.to_str().unwrap_or("f.lab")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("f.lab:3: expected the output to contain \"b\""), "{err}");
+    assert!(err.contains("--- actual output (exit status 0) ---\na\n"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_reports_syntax_errors_without_running() {
+    let (code, out, _) = netstep(&["check", "labs/routing.lab"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("syntax ok"));
+    let dir = scratch("check");
+    let lab = dir.join("c.lab");
+    std::fs::write(&lab, "host a\nlink a\n").expect("write");
+    let (code, _, err) = netstep(&["check", lab.to_str().unwrap_or("c.lab")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("c.lab:2: expected: link"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
