@@ -78,11 +78,15 @@ const QUEUE_LIMIT: usize = 101;
 
 impl NeighTable {
     pub fn find(&self, dev: usize, ip: Ipv4Addr) -> Option<&Neigh> {
-        self.entries.iter().find(|n| n.dev == dev && n.ip == ip && !n.proxy)
+        self.entries
+            .iter()
+            .find(|n| n.dev == dev && n.ip == ip && !n.proxy)
     }
 
     fn index(&self, dev: usize, ip: Ipv4Addr) -> Option<usize> {
-        self.entries.iter().position(|n| n.dev == dev && n.ip == ip && !n.proxy)
+        self.entries
+            .iter()
+            .position(|n| n.dev == dev && n.ip == ip && !n.proxy)
     }
 
     fn create(&mut self, dev: usize, ip: Ipv4Addr, now: Time) -> usize {
@@ -102,24 +106,39 @@ impl NeighTable {
     }
 
     /// `arp -s` / `ip neigh add … nud permanent` (or `temp`: STALE).
-    pub fn set_static(&mut self, dev: usize, ip: Ipv4Addr, mac: Mac, permanent: bool, proxy: bool, now: Time) {
-        self.entries.retain(|n| !(n.dev == dev && n.ip == ip && n.proxy == proxy));
+    pub fn set_static(
+        &mut self,
+        dev: usize,
+        ip: Ipv4Addr,
+        mac: Mac,
+        permanent: bool,
+        proxy: bool,
+        now: Time,
+    ) {
+        self.entries
+            .retain(|n| !(n.dev == dev && n.ip == ip && n.proxy == proxy));
         let i = self.create(dev, ip, now);
         let n = &mut self.entries[i];
         n.mac = Some(mac);
         n.proxy = proxy;
-        n.state = if permanent || proxy { Nud::Permanent } else { Nud::Stale };
+        n.state = if permanent || proxy {
+            Nud::Permanent
+        } else {
+            Nud::Stale
+        };
     }
 
     /// `arp -d` / `ip neigh del`: true if something was removed.
     pub fn delete(&mut self, dev: Option<usize>, ip: Ipv4Addr) -> bool {
         let before = self.entries.len();
-        self.entries.retain(|n| !(n.ip == ip && dev.is_none_or(|d| d == n.dev)));
+        self.entries
+            .retain(|n| !(n.ip == ip && dev.is_none_or(|d| d == n.dev)));
         before != self.entries.len()
     }
 
     pub fn flush_dev(&mut self, dev: usize) {
-        self.entries.retain(|n| n.dev != dev || n.state == Nud::Permanent);
+        self.entries
+            .retain(|n| n.dev != dev || n.state == Nud::Permanent);
     }
 
     pub fn next_timer(&self) -> Option<Time> {
@@ -160,7 +179,11 @@ pub fn arp_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, bod
     if sip.is_unspecified() {
         // Duplicate address detection probe (`arping -D`): answer if the address is ours.
         if is_request && k.devs.is_local(tip) && arp_ignore_allows(k, ctx, dev, sip, tip) {
-            why!(ctx, "arp", "{tip} is ours: answer the duplicate-address probe");
+            why!(
+                ctx,
+                "arp",
+                "{tip} is ours: answer the duplicate-address probe"
+            );
             send_arp(k, ctx, dev, ArpOperation::Reply, sha, tip, sha, sip);
         }
         return;
@@ -170,7 +193,12 @@ pub fn arp_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, bod
             return;
         }
         neigh_event_ns(k, ctx, dev, sip, sha);
-        why!(ctx, "arp", "{tip} is ours: reply {tip} is-at {} on {devname}", fmt_mac(&k.dev_mac(dev)));
+        why!(
+            ctx,
+            "arp",
+            "{tip} is ours: reply {tip} is-at {} on {devname}",
+            fmt_mac(&k.dev_mac(dev))
+        );
         let mac = k.dev_mac(dev);
         send_arp(k, ctx, dev, ArpOperation::Reply, mac, tip, sha, sip);
         return;
@@ -182,12 +210,29 @@ pub fn arp_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, bod
 }
 
 /// `arp -s IP MAC pub`: answer requests for an address that is not ours.
-fn proxy_answer(k: &mut Kernel, ctx: &mut Ctx, dev: usize, sha: Mac, sip: Ipv4Addr, tip: Ipv4Addr) -> bool {
-    let Some(p) = k.neigh.entries.iter().find(|n| n.proxy && n.ip == tip && n.dev == dev) else {
+fn proxy_answer(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    dev: usize,
+    sha: Mac,
+    sip: Ipv4Addr,
+    tip: Ipv4Addr,
+) -> bool {
+    let Some(p) = k
+        .neigh
+        .entries
+        .iter()
+        .find(|n| n.proxy && n.ip == tip && n.dev == dev)
+    else {
         return false;
     };
     let mac = p.mac.unwrap_or(k.dev_mac(dev));
-    why!(ctx, "arp", "{tip} is a published (proxy) entry: reply {tip} is-at {}", fmt_mac(&mac));
+    why!(
+        ctx,
+        "arp",
+        "{tip} is a published (proxy) entry: reply {tip} is-at {}",
+        fmt_mac(&mac)
+    );
     send_arp(k, ctx, dev, ArpOperation::Reply, mac, tip, sha, sip);
     true
 }
@@ -196,7 +241,9 @@ fn proxy_answer(k: &mut Kernel, ctx: &mut Ctx, dev: usize, sha: Mac, sip: Ipv4Ad
 fn arp_ignore_allows(k: &Kernel, ctx: &mut Ctx, dev: usize, sip: Ipv4Addr, tip: Ipv4Addr) -> bool {
     let name = k.dev_name(dev);
     let level = k.sysctl.conf_max(&name, "arp_ignore");
-    let Some(d) = k.devs.get(dev) else { return false };
+    let Some(d) = k.devs.get(dev) else {
+        return false;
+    };
     let on_dev = d.addrs.iter().find(|a| a.addr == tip);
     let (ok, why_not) = match level {
         0 => (true, String::new()),
@@ -208,7 +255,11 @@ fn arp_ignore_allows(k: &Kernel, ctx: &mut Ctx, dev: usize, sip: Ipv4Addr, tip: 
         _ => (false, format!("arp_ignore={level} never replies")),
     };
     if !ok {
-        why!(ctx, "arp", "no reply to who-has {tip}: arp_ignore={level} and {why_not}");
+        why!(
+            ctx,
+            "arp",
+            "no reply to who-has {tip}: arp_ignore={level} and {why_not}"
+        );
     }
     ok
 }
@@ -224,7 +275,16 @@ fn neigh_event_ns(k: &mut Kernel, ctx: &mut Ctx, dev: usize, ip: Ipv4Addr, mac: 
 
 /// The "update our ARP tables" part of arp_process for packets not answered above.
 #[allow(clippy::too_many_arguments)]
-fn update_from_packet(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, is_request: bool, sha: Mac, sip: Ipv4Addr, tip: Ipv4Addr) {
+fn update_from_packet(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    dev: usize,
+    pkt_type: PktType,
+    is_request: bool,
+    sha: Mac,
+    sip: Ipv4Addr,
+    tip: Ipv4Addr,
+) {
     let garp = sip == tip;
     let index = k.neigh.index(dev, sip);
     let name = k.dev_name(dev);
@@ -233,11 +293,19 @@ fn update_from_packet(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktTy
         None if garp && k.sysctl.conf_or(&name, "arp_accept") => k.neigh.create(dev, sip, ctx.now),
         None => {
             if garp {
-                why!(ctx, "arp", "gratuitous ARP for {sip}: no entry to update and arp_accept=0, ignored");
+                why!(
+                    ctx,
+                    "arp",
+                    "gratuitous ARP for {sip}: no entry to update and arp_accept=0, ignored"
+                );
             } else if is_request {
                 why!(ctx, "arp", "who-has {tip} is not for us, ignored");
             } else {
-                why!(ctx, "arp", "reply from {sip} that we did not ask for, ignored");
+                why!(
+                    ctx,
+                    "arp",
+                    "reply from {sip} that we did not ask for, ignored"
+                );
             }
             return;
         }
@@ -246,23 +314,51 @@ fn update_from_packet(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktTy
     let n = &k.neigh.entries[i];
     let override_ok = ctx.now > n.updated + locktime || garp;
     // Broadcast replies and requests do not prove the neighbour is reachable.
-    let state = if !is_request && pkt_type == PktType::Host { Nud::Reachable } else { Nud::Stale };
-    let how = if garp { "gratuitous ARP" } else if is_request { "its request" } else { "reply" };
+    let state = if !is_request && pkt_type == PktType::Host {
+        Nud::Reachable
+    } else {
+        Nud::Stale
+    };
+    let how = if garp {
+        "gratuitous ARP"
+    } else if is_request {
+        "its request"
+    } else {
+        "reply"
+    };
     neigh_update(k, ctx, i, sha, state, override_ok, how);
 }
 
 /// neigh_update: set a new address/state, obeying "first reply wins" unless overriding.
-fn neigh_update(k: &mut Kernel, ctx: &mut Ctx, i: usize, mac: Mac, mut state: Nud, override_ok: bool, how: &str) {
+fn neigh_update(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    i: usize,
+    mac: Mac,
+    mut state: Nud,
+    override_ok: bool,
+    how: &str,
+) {
     let reachable = reachable_time(k);
     let n = &mut k.neigh.entries[i];
     let ip = n.ip;
     if n.state == Nud::Permanent {
-        why!(ctx, "arp", "{ip} is PERMANENT; {how} from {} ignored", fmt_mac(&mac));
+        why!(
+            ctx,
+            "arp",
+            "{ip} is PERMANENT; {how} from {} ignored",
+            fmt_mac(&mac)
+        );
         return;
     }
     if n.state.valid() {
         if n.mac != Some(mac) && !override_ok {
-            why!(ctx, "arp", "{ip} is-at {} ignored: entry changed less than locktime ago (first reply wins)", fmt_mac(&mac));
+            why!(
+                ctx,
+                "arp",
+                "{ip} is-at {} ignored: entry changed less than locktime ago (first reply wins)",
+                fmt_mac(&mac)
+            );
             return;
         }
         if n.mac == Some(mac) && state == Nud::Stale {
@@ -284,8 +380,18 @@ fn neigh_update(k: &mut Kernel, ctx: &mut Ctx, i: usize, mac: Mac, mut state: Nu
         _ => None,
     };
     if old != (state, Some(mac)) {
-        let verb = if old.1.is_some_and(|m| m != mac) { "now" } else { "is" };
-        why!(ctx, "arp", "{ip} {verb} at {} ({}, from {how})", fmt_mac(&mac), state.name());
+        let verb = if old.1.is_some_and(|m| m != mac) {
+            "now"
+        } else {
+            "is"
+        };
+        why!(
+            ctx,
+            "arp",
+            "{ip} {verb} at {} ({}, from {how})",
+            fmt_mac(&mac),
+            state.name()
+        );
     }
     flush_queue(k, ctx, i);
 }
@@ -293,10 +399,18 @@ fn neigh_update(k: &mut Kernel, ctx: &mut Ctx, i: usize, mac: Mac, mut state: Nu
 /// Sends the packets that waited for this entry's address.
 fn flush_queue(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
     let n = &mut k.neigh.entries[i];
-    let (Some(mac), dev) = (n.mac, n.dev) else { return };
+    let (Some(mac), dev) = (n.mac, n.dev) else {
+        return;
+    };
     let queued: Vec<Vec<u8>> = n.queue.drain(..).collect();
     if !queued.is_empty() {
-        why!(ctx, "arp", "{} resolved: sending {} queued packet(s)", n.ip, queued.len());
+        why!(
+            ctx,
+            "arp",
+            "{} resolved: sending {} queued packet(s)",
+            n.ip,
+            queued.len()
+        );
     }
     for pkt in queued {
         dev::xmit_ip(k, ctx, dev, mac, pkt);
@@ -327,7 +441,11 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
             n.updated = ctx.now;
             n.timer = Some(ctx.now + delay);
             let mac = n.mac.unwrap_or(BROADCAST_MAC);
-            why!(ctx, "arp", "{nexthop} is STALE: use it and enter DELAY (probe in 5s unless confirmed)");
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} is STALE: use it and enter DELAY (probe in 5s unless confirmed)"
+            );
             dev::xmit_ip(k, ctx, dev, mac, pkt);
         }
         Nud::Incomplete => {
@@ -335,14 +453,24 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
                 n.queue.pop_front();
             }
             n.queue.push_back(pkt);
-            why!(ctx, "arp", "{nexthop} still INCOMPLETE: packet queued ({} waiting)", n.queue.len());
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} still INCOMPLETE: packet queued ({} waiting)",
+                n.queue.len()
+            );
         }
         Nud::Failed => {
             n.state = Nud::Incomplete;
             n.updated = ctx.now;
             n.probes = 0;
             n.queue.push_back(pkt);
-            why!(ctx, "arp", "{nexthop} unknown on {}: queue the packet and ask", k.dev_name(dev));
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} unknown on {}: queue the packet and ask",
+                k.dev_name(dev)
+            );
             solicit(k, ctx, i);
         }
     }
@@ -355,30 +483,66 @@ fn solicit(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
     n.probes += 1;
     n.timer = Some(ctx.now + retrans);
     let (dev, target, unicast) = (n.dev, n.ip, n.state == Nud::Probe);
-    let dst = if unicast { n.mac.unwrap_or(BROADCAST_MAC) } else { BROADCAST_MAC };
-    let queued_src = n.queue.back().and_then(|p| Ipv4Packet::new_checked(p.as_slice()).ok()).map(|p| p.src_addr());
+    let dst = if unicast {
+        n.mac.unwrap_or(BROADCAST_MAC)
+    } else {
+        BROADCAST_MAC
+    };
+    let queued_src = n
+        .queue
+        .back()
+        .and_then(|p| Ipv4Packet::new_checked(p.as_slice()).ok())
+        .map(|p| p.src_addr());
     let Some(saddr) = announce_source(k, ctx, dev, target, queued_src) else {
-        why!(ctx, "arp", "no address to send a request from on {}", k.dev_name(dev));
+        why!(
+            ctx,
+            "arp",
+            "no address to send a request from on {}",
+            k.dev_name(dev)
+        );
         return;
     };
     let mac = k.dev_mac(dev);
+    let probes = k.neigh.entries[i].probes;
+    let how = if unicast {
+        "unicast probe"
+    } else {
+        "broadcast"
+    };
+    why!(
+        ctx,
+        "arp",
+        "who-has {target} tell {saddr} on {} ({how} {probes})",
+        k.dev_name(dev)
+    );
     send_arp(k, ctx, dev, ArpOperation::Request, mac, saddr, dst, target);
 }
 
 /// arp_announce: the sender address of our request for `target`.
-fn announce_source(k: &Kernel, ctx: &mut Ctx, dev: usize, target: Ipv4Addr, queued_src: Option<Ipv4Addr>) -> Option<Ipv4Addr> {
+fn announce_source(
+    k: &Kernel,
+    ctx: &mut Ctx,
+    dev: usize,
+    target: Ipv4Addr,
+    queued_src: Option<Ipv4Addr>,
+) -> Option<Ipv4Addr> {
     let name = k.dev_name(dev);
     let level = k.sysctl.conf_max(&name, "arp_announce");
     let local_src = queued_src.filter(|s| k.devs.is_local(*s));
     let chosen = match level {
         0 => local_src,
         1 => local_src.filter(|s| {
-            k.devs.get(dev).is_some_and(|d| d.addrs.iter().any(|a| a.contains(target) && a.contains(*s)))
+            k.devs
+                .get(dev)
+                .is_some_and(|d| d.addrs.iter().any(|a| a.contains(target) && a.contains(*s)))
         }),
         _ => None,
     };
     if let Some(s) = chosen {
-        if k.devs.get(dev).is_some_and(|d| !d.addrs.iter().any(|a| a.addr == s)) {
+        if k.devs
+            .get(dev)
+            .is_some_and(|d| !d.addrs.iter().any(|a| a.addr == s))
+        {
             why!(ctx, "arp", "arp_announce={level}: ask from {s}, the queued packet's source, though it is not on {name}");
         }
         return Some(s);
@@ -386,21 +550,46 @@ fn announce_source(k: &Kernel, ctx: &mut Ctx, dev: usize, target: Ipv4Addr, queu
     let s = k.devs.select_addr(dev, target);
     if let (Some(q), Some(s)) = (local_src, s) {
         if q != s {
-            why!(ctx, "arp", "arp_announce={level}: ask from {s}, the primary address of {name}, not {q}");
+            why!(
+                ctx,
+                "arp",
+                "arp_announce={level}: ask from {s}, the primary address of {name}, not {q}"
+            );
         }
     }
     s
 }
 
 #[allow(clippy::too_many_arguments)]
-fn send_arp(k: &mut Kernel, ctx: &mut Ctx, dev: usize, op: ArpOperation, sha: Mac, sip: Ipv4Addr, dst: Mac, tip: Ipv4Addr) {
-    let tha = if op == ArpOperation::Request { [0; 6] } else { dst };
+fn send_arp(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    dev: usize,
+    op: ArpOperation,
+    sha: Mac,
+    sip: Ipv4Addr,
+    dst: Mac,
+    tip: Ipv4Addr,
+) {
+    let tha = if op == ArpOperation::Request {
+        [0; 6]
+    } else {
+        dst
+    };
     let frame = build_arp(op, k.dev_mac(dev), sha, sip, dst, tha, tip);
     dev::xmit(k, ctx, dev, frame);
 }
 
 /// An Ethernet frame carrying one ARP packet (also used by arping).
-pub fn build_arp(op: ArpOperation, eth_src: Mac, sha: Mac, sip: Ipv4Addr, eth_dst: Mac, tha: Mac, tip: Ipv4Addr) -> Vec<u8> {
+pub fn build_arp(
+    op: ArpOperation,
+    eth_src: Mac,
+    sha: Mac,
+    sip: Ipv4Addr,
+    eth_dst: Mac,
+    tha: Mac,
+    tip: Ipv4Addr,
+) -> Vec<u8> {
     use smoltcp::wire::EthernetAddress as E;
     let repr = ArpRepr::EthernetIpv4 {
         operation: op,
@@ -436,7 +625,11 @@ fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
         Nud::Reachable => {
             n.state = Nud::Stale;
             n.updated = ctx.now;
-            why!(ctx, "arp", "{ip} REACHABLE → STALE: not confirmed within reachable_time");
+            why!(
+                ctx,
+                "arp",
+                "{ip} REACHABLE → STALE: not confirmed within reachable_time"
+            );
         }
         Nud::Delay if n.confirmed + delay > ctx.now => {
             n.state = Nud::Reachable;
@@ -445,7 +638,11 @@ fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
         Nud::Delay => {
             n.state = Nud::Probe;
             n.probes = 0;
-            why!(ctx, "arp", "{ip} DELAY → PROBE: no confirmation for 5s, ask by unicast");
+            why!(
+                ctx,
+                "arp",
+                "{ip} DELAY → PROBE: no confirmation for 5s, ask by unicast"
+            );
             solicit(k, ctx, i);
         }
         Nud::Probe | Nud::Incomplete => {
@@ -468,7 +665,13 @@ fn fail(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
     n.mac = None;
     n.updated = ctx.now;
     let queued: Vec<Vec<u8>> = n.queue.drain(..).collect();
-    why!(ctx, "arp", "no reply for {} after {tries} requests → FAILED; {} queued packet(s) get host unreachable", n.ip, queued.len());
+    why!(
+        ctx,
+        "arp",
+        "no reply for {} after {tries} requests → FAILED; {} queued packet(s) get host unreachable",
+        n.ip,
+        queued.len()
+    );
     for pkt in queued {
         icmp::send_error(k, ctx, &pkt, icmp::DEST_UNREACH, icmp::HOST_UNREACH);
     }

@@ -22,7 +22,9 @@ pub fn eth_frame(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> 
 
 /// dev_queue_xmit: hand a frame to the device's port, if the device can send.
 pub fn xmit(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: Vec<u8>) {
-    let Some(dev) = k.devs.get_mut(ifindex) else { return };
+    let Some(dev) = k.devs.get_mut(ifindex) else {
+        return;
+    };
     if !dev.is_running() {
         dev.stats.tx_dropped += 1;
         let state = if dev.up { "has no carrier" } else { "is down" };
@@ -44,7 +46,9 @@ pub fn xmit_ip(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, dst: Mac, pkt: Vec
 
 /// netif_receive_skb: a frame arrived on `ifindex`.
 pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]) {
-    let Some(dev) = k.devs.get_mut(ifindex) else { return };
+    let Some(dev) = k.devs.get_mut(ifindex) else {
+        return;
+    };
     if !dev.up {
         dev.stats.rx_dropped += 1;
         let name = dev.name.clone();
@@ -57,7 +61,12 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     let name = dev.name.clone();
     k.sockets.tap(ifindex, false, frame, ctx.now);
     if frame.len() < ETH_HDR {
-        why!(ctx, "dev", "runt frame of {} bytes on {name} dropped", frame.len());
+        why!(
+            ctx,
+            "dev",
+            "runt frame of {} bytes on {name} dropped",
+            frame.len()
+        );
         return;
     }
     let mut dst = [0u8; 6];
@@ -67,7 +76,13 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     } else if dst == BROADCAST_MAC || dst[0] & 1 == 1 {
         PktType::Broadcast
     } else {
-        why!(ctx, "dev", "frame for {} is not for {name} ({}): dropped", fmt_mac(&dst), fmt_mac(&mac));
+        why!(
+            ctx,
+            "dev",
+            "frame for {} is not for {name} ({}): dropped",
+            fmt_mac(&dst),
+            fmt_mac(&mac)
+        );
         return;
     };
     let ethertype = u16::from_be_bytes([frame[12], frame[13]]);

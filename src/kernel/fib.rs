@@ -62,8 +62,15 @@ pub enum FibResult {
     /// The destination is one of our own addresses: deliver locally.
     Local,
     /// Send out of `dev` to `nexthop` (the gateway, or the destination itself if on-link).
-    Unicast { dev: usize, nexthop: Ipv4Addr, src: Option<Ipv4Addr>, route: Route },
-    Unreachable { route: Route },
+    Unicast {
+        dev: usize,
+        nexthop: Ipv4Addr,
+        src: Option<Ipv4Addr>,
+        route: Route,
+    },
+    Unreachable {
+        route: Route,
+    },
     NoRoute,
 }
 
@@ -90,7 +97,12 @@ impl Fib {
     /// ascending destination order (the fib trie walk), then by prefix and metric.
     pub fn routes(&self, devs: &NetDevs) -> Vec<Route> {
         let mut all = connected_routes(devs);
-        all.extend(self.statics.iter().filter(|r| r.dev.is_none_or(|d| dev_up(devs, d))).cloned());
+        all.extend(
+            self.statics
+                .iter()
+                .filter(|r| r.dev.is_none_or(|d| dev_up(devs, d)))
+                .cloned(),
+        );
         all.sort_by_key(|r| (u32::from(r.dst), r.prefix, r.metric));
         all
     }
@@ -102,16 +114,24 @@ impl Fib {
             return FibResult::Local;
         }
         let mut best: Option<Route> = None;
-        let usable = self.statics.iter().filter(|r| r.dev.is_none_or(|d| dev_up(devs, d))).cloned();
+        let usable = self
+            .statics
+            .iter()
+            .filter(|r| r.dev.is_none_or(|d| dev_up(devs, d)))
+            .cloned();
         for r in connected_iter(devs).chain(usable) {
-            let wins = best.as_ref().is_none_or(|b| (std::cmp::Reverse(r.prefix), r.metric) < (std::cmp::Reverse(b.prefix), b.metric));
+            let wins = best.as_ref().is_none_or(|b| {
+                (std::cmp::Reverse(r.prefix), r.metric) < (std::cmp::Reverse(b.prefix), b.metric)
+            });
             if r.contains(dst) && wins {
                 best = Some(r);
             }
         }
         match best {
             None => FibResult::NoRoute,
-            Some(route) if route.rtype == RouteType::Unreachable => FibResult::Unreachable { route },
+            Some(route) if route.rtype == RouteType::Unreachable => {
+                FibResult::Unreachable { route }
+            }
             Some(route) => match self.resolve_dev(devs, &route) {
                 Some(dev) => FibResult::Unicast {
                     dev,
@@ -126,7 +146,9 @@ impl Fib {
 
     /// A gateway route without `dev` goes out of the device its gateway is on-link through.
     fn resolve_dev(&self, devs: &NetDevs, route: &Route) -> Option<usize> {
-        route.dev.or_else(|| route.gw.and_then(|gw| onlink_dev(devs, gw)))
+        route
+            .dev
+            .or_else(|| route.gw.and_then(|gw| onlink_dev(devs, gw)))
     }
 
     /// `route add` / `ip route add`. The gateway must be on a connected network.
@@ -143,7 +165,8 @@ impl Fib {
                 return Err(FibError::NoSuchDevice);
             }
         }
-        let same = |r: &Route| r.dst == route.dst && r.prefix == route.prefix && r.metric == route.metric;
+        let same =
+            |r: &Route| r.dst == route.dst && r.prefix == route.prefix && r.metric == route.metric;
         if self.statics.iter().any(same) || connected_routes(devs).iter().any(same) {
             return Err(FibError::Exists);
         }
@@ -153,7 +176,14 @@ impl Fib {
 
     /// `route del`: the first static route matching destination and prefix, and the gateway,
     /// device and metric when given.
-    pub fn del(&mut self, dst: Ipv4Addr, prefix: u8, gw: Option<Ipv4Addr>, dev: Option<usize>, metric: Option<u32>) -> Result<Route, FibError> {
+    pub fn del(
+        &mut self,
+        dst: Ipv4Addr,
+        prefix: u8,
+        gw: Option<Ipv4Addr>,
+        dev: Option<usize>,
+        metric: Option<u32>,
+    ) -> Result<Route, FibError> {
         let pos = self.statics.iter().position(|r| {
             r.dst == dst
                 && r.prefix == prefix
@@ -161,7 +191,8 @@ impl Fib {
                 && dev.is_none_or(|d| r.dev == Some(d))
                 && metric.is_none_or(|m| r.metric == m)
         });
-        pos.map(|i| self.statics.remove(i)).ok_or(FibError::NoSuchRoute)
+        pos.map(|i| self.statics.remove(i))
+            .ok_or(FibError::NoSuchRoute)
     }
 
     /// Taking a device down flushes the routes through it, as fib_sync_down_dev does.
@@ -177,25 +208,32 @@ fn dev_up(devs: &NetDevs, ifindex: usize) -> bool {
 /// One route per primary address (not on loopback devices, whose prefixes are local), as
 /// fib_add_ifaddr adds them.
 fn connected_iter(devs: &NetDevs) -> impl Iterator<Item = Route> + '_ {
-    devs.iter().filter(|d| d.up && d.kind != DevKind::Loopback).flat_map(|dev| {
-        dev.primaries().filter(|a| a.prefix < 32).map(move |a| Route {
-            dst: a.network(),
-            prefix: a.prefix,
-            gw: None,
-            dev: Some(dev.ifindex),
-            metric: 0,
-            rtype: RouteType::Unicast,
-            proto: Proto::Kernel,
-            src: Some(a.addr),
+    devs.iter()
+        .filter(|d| d.up && d.kind != DevKind::Loopback)
+        .flat_map(|dev| {
+            dev.primaries()
+                .filter(|a| a.prefix < 32)
+                .map(move |a| Route {
+                    dst: a.network(),
+                    prefix: a.prefix,
+                    gw: None,
+                    dev: Some(dev.ifindex),
+                    metric: 0,
+                    rtype: RouteType::Unicast,
+                    proto: Proto::Kernel,
+                    src: Some(a.addr),
+                })
         })
-    })
 }
 
 /// The connected routes as listed: two addresses in one subnet make one route.
 fn connected_routes(devs: &NetDevs) -> Vec<Route> {
     let mut out: Vec<Route> = Vec::new();
     for r in connected_iter(devs) {
-        if !out.iter().any(|o| o.dst == r.dst && o.prefix == r.prefix && o.dev == r.dev) {
+        if !out
+            .iter()
+            .any(|o| o.dst == r.dst && o.prefix == r.prefix && o.dev == r.dev)
+        {
             out.push(r);
         }
     }
@@ -204,7 +242,9 @@ fn connected_routes(devs: &NetDevs) -> Vec<Route> {
 
 /// The device through which `gw` is directly reachable (a connected route covers it).
 pub fn onlink_dev(devs: &NetDevs, gw: Ipv4Addr) -> Option<usize> {
-    connected_iter(devs).find(|r| r.contains(gw)).and_then(|r| r.dev)
+    connected_iter(devs)
+        .find(|r| r.contains(gw))
+        .and_then(|r| r.dev)
 }
 
 #[cfg(test)]
@@ -217,7 +257,12 @@ mod tests {
         let i = d.add("eth0", DevKind::Ether, [2, 0, 0, 0, 1, 1]);
         let dev = d.get_mut(i).unwrap();
         dev.up = true;
-        dev.addrs.push(IfAddr { addr: "10.0.1.5".parse().unwrap(), prefix: 24, broadcast: None, label: "eth0".into() });
+        dev.addrs.push(IfAddr {
+            addr: "10.0.1.5".parse().unwrap(),
+            prefix: 24,
+            broadcast: None,
+            label: "eth0".into(),
+        });
         d
     }
 
@@ -248,18 +293,32 @@ mod tests {
         assert_eq!(hop("10.0.3.7"), "10.0.1.3");
         assert_eq!(hop("8.8.8.8"), "10.0.1.1");
         assert_eq!(hop("10.0.1.9"), "10.0.1.9");
-        assert_eq!(fib.lookup(&d, "10.0.1.5".parse().unwrap()), FibResult::Local);
+        assert_eq!(
+            fib.lookup(&d, "10.0.1.5".parse().unwrap()),
+            FibResult::Local
+        );
     }
 
     #[test]
     fn net_tools_errors() {
         let d = devs();
         let mut fib = Fib::default();
-        assert_eq!(fib.add(&d, via("10.50.0.0", 16, "10.9.9.9", 0)), Err(FibError::GatewayUnreachable));
+        assert_eq!(
+            fib.add(&d, via("10.50.0.0", 16, "10.9.9.9", 0)),
+            Err(FibError::GatewayUnreachable)
+        );
         fib.add(&d, via("10.50.0.0", 16, "10.0.1.1", 0)).unwrap();
-        assert_eq!(fib.add(&d, via("10.50.0.0", 16, "10.0.1.1", 0)), Err(FibError::Exists));
-        assert_eq!(fib.del("10.60.0.0".parse().unwrap(), 16, None, None, None), Err(FibError::NoSuchRoute));
-        assert!(fib.del("10.50.0.0".parse().unwrap(), 16, None, None, None).is_ok());
+        assert_eq!(
+            fib.add(&d, via("10.50.0.0", 16, "10.0.1.1", 0)),
+            Err(FibError::Exists)
+        );
+        assert_eq!(
+            fib.del("10.60.0.0".parse().unwrap(), 16, None, None, None),
+            Err(FibError::NoSuchRoute)
+        );
+        assert!(fib
+            .del("10.50.0.0".parse().unwrap(), 16, None, None, None)
+            .is_ok());
     }
 
     #[test]
@@ -270,7 +329,10 @@ mod tests {
         r.gw = None;
         r.rtype = RouteType::Unreachable;
         fib.add(&d, r).unwrap();
-        assert!(matches!(fib.lookup(&d, "10.99.1.1".parse().unwrap()), FibResult::Unreachable { .. }));
+        assert!(matches!(
+            fib.lookup(&d, "10.99.1.1".parse().unwrap()),
+            FibResult::Unreachable { .. }
+        ));
         let flags: Vec<String> = fib.routes(&d).iter().map(Route::flags).collect();
         assert_eq!(flags, ["U", "!"]);
     }

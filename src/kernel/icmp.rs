@@ -48,7 +48,9 @@ pub fn echo(icmp_type: u8, ident: u16, seq: u16, data: &[u8]) -> Vec<u8> {
 
 /// icmp_rcv: an ICMP message addressed to this host.
 pub fn icmp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
-    let Ok(ip) = Ipv4Packet::new_checked(pkt) else { return };
+    let Ok(ip) = Ipv4Packet::new_checked(pkt) else {
+        return;
+    };
     let (src, dst) = (ip.src_addr(), ip.dst_addr());
     let body = ip.payload();
     let Ok(icmp) = Icmpv4Packet::new_checked(body) else {
@@ -64,9 +66,18 @@ pub fn icmp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
         ECHO_REPLY => {
             let id = icmp.echo_ident();
             if k.sockets.deliver_ping(id, ctx.now, pkt) {
-                why!(ctx, "icmp", "echo reply from {src} (id {id}, seq {}) to the ping socket", icmp.echo_seq_no());
+                why!(
+                    ctx,
+                    "icmp",
+                    "echo reply from {src} (id {id}, seq {}) to the ping socket",
+                    icmp.echo_seq_no()
+                );
             } else {
-                why!(ctx, "icmp", "echo reply from {src} with id {id}: no ping socket waits for it");
+                why!(
+                    ctx,
+                    "icmp",
+                    "echo reply from {src} with id {id}: no ping socket waits for it"
+                );
             }
         }
         DEST_UNREACH | TIME_EXCEEDED => error_rcv(k, ctx, pkt, src, body[0], body[1]),
@@ -74,20 +85,47 @@ pub fn icmp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
     }
 }
 
-fn echo_reply(k: &mut Kernel, ctx: &mut Ctx, icmp: &Icmpv4Packet<&[u8]>, src: Ipv4Addr, dst: Ipv4Addr, broadcast: bool) {
+fn echo_reply(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    icmp: &Icmpv4Packet<&[u8]>,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    broadcast: bool,
+) {
     if k.sysctl.int("net.ipv4.icmp_echo_ignore_all") != 0 {
-        why!(ctx, "icmp", "echo request from {src} ignored: icmp_echo_ignore_all=1");
+        why!(
+            ctx,
+            "icmp",
+            "echo request from {src} ignored: icmp_echo_ignore_all=1"
+        );
         return;
     }
     if broadcast && k.sysctl.int("net.ipv4.icmp_echo_ignore_broadcasts") != 0 {
-        why!(ctx, "icmp", "broadcast echo request from {src} ignored: icmp_echo_ignore_broadcasts=1");
+        why!(
+            ctx,
+            "icmp",
+            "broadcast echo request from {src} ignored: icmp_echo_ignore_broadcasts=1"
+        );
         return;
     }
-    let reply = echo(ECHO_REPLY, icmp.echo_ident(), icmp.echo_seq_no(), icmp.data());
+    let reply = echo(
+        ECHO_REPLY,
+        icmp.echo_ident(),
+        icmp.echo_seq_no(),
+        icmp.data(),
+    );
     why!(ctx, "icmp", "echo request from {src}: send echo reply");
     // A reply to a broadcast ping comes from our own address, not the broadcast address.
     let from = if broadcast { None } else { Some(dst) };
-    let out = IpOut { src: from, dst: src, proto: 1, ttl: None, df: false, oif: None };
+    let out = IpOut {
+        src: from,
+        dst: src,
+        proto: 1,
+        ttl: None,
+        df: false,
+        oif: None,
+    };
     let _ = ip_output::ip_local_out(k, ctx, out, &reply);
 }
 
@@ -96,7 +134,11 @@ fn error_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], src: Ipv4Addr, icmp_type
     let quoted = &Ipv4Packet::new_unchecked(pkt).payload()[8..];
     let what = describe(icmp_type, code);
     let Ok(inner) = Ipv4Packet::new_checked(quoted).or_else(|_| quoted_header(quoted)) else {
-        why!(ctx, "icmp", "{what} from {src} quotes no valid IP header: dropped");
+        why!(
+            ctx,
+            "icmp",
+            "{what} from {src} quotes no valid IP header: dropped"
+        );
         return;
     };
     let hl = inner.header_len() as usize;
@@ -104,15 +146,29 @@ fn error_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], src: Ipv4Addr, icmp_type
     let proto = u8::from(inner.next_header());
     let delivered = match proto {
         1 if l4.len() >= 8 && l4[0] == ECHO_REQUEST => {
-            k.sockets.deliver_ping(u16::from_be_bytes([l4[4], l4[5]]), ctx.now, pkt)
+            k.sockets
+                .deliver_ping(u16::from_be_bytes([l4[4], l4[5]]), ctx.now, pkt)
         }
-        17 if l4.len() >= 2 => k.sockets.deliver_udp(u16::from_be_bytes([l4[0], l4[1]]), ctx.now, pkt),
+        17 if l4.len() >= 2 => {
+            k.sockets
+                .deliver_udp(u16::from_be_bytes([l4[0], l4[1]]), ctx.now, pkt)
+        }
         _ => false,
     };
     if delivered {
-        why!(ctx, "icmp", "{what} from {src} about our packet to {}: passed to its socket", inner.dst_addr());
+        why!(
+            ctx,
+            "icmp",
+            "{what} from {src} about our packet to {}: passed to its socket",
+            inner.dst_addr()
+        );
     } else {
-        why!(ctx, "icmp", "{what} from {src} about a packet to {}: no socket to tell", inner.dst_addr());
+        why!(
+            ctx,
+            "icmp",
+            "{what} from {src} about a packet to {}: no socket to tell",
+            inner.dst_addr()
+        );
     }
 }
 
@@ -141,19 +197,38 @@ pub fn describe(icmp_type: u8, code: u8) -> &'static str {
 
 /// icmp_send: report a problem with `orig` (a whole IP packet) to its sender.
 pub fn send_error(k: &mut Kernel, ctx: &mut Ctx, orig: &[u8], icmp_type: u8, code: u8) {
-    let Ok(ip) = Ipv4Packet::new_checked(orig) else { return };
+    let Ok(ip) = Ipv4Packet::new_checked(orig) else {
+        return;
+    };
     let (src, dst) = (ip.src_addr(), ip.dst_addr());
     let what = describe(icmp_type, code);
     // Never an error about an error, a broadcast, a fragment tail, or a packet from nowhere.
     let is_error = u8::from(ip.next_header()) == 1
-        && ip.payload().first().is_some_and(|t| ![ECHO_REQUEST, ECHO_REPLY].contains(t));
-    if is_error || ip.frag_offset() != 0 || src.is_unspecified() || src.is_broadcast() || dst.is_broadcast() || k.devs.is_broadcast(dst) {
-        why!(ctx, "icmp", "no {what} for that packet (error, broadcast or fragment)");
+        && ip
+            .payload()
+            .first()
+            .is_some_and(|t| ![ECHO_REQUEST, ECHO_REPLY].contains(t));
+    if is_error
+        || ip.frag_offset() != 0
+        || src.is_unspecified()
+        || src.is_broadcast()
+        || dst.is_broadcast()
+        || k.devs.is_broadcast(dst)
+    {
+        why!(
+            ctx,
+            "icmp",
+            "no {what} for that packet (error, broadcast or fragment)"
+        );
         return;
     }
     let to_self = k.devs.is_local(src);
     if !to_self && !rate_allows(k, ctx.now, src, icmp_type) {
-        why!(ctx, "icmp", "{what} to {src} suppressed by icmp_ratelimit (IcmpOutRateLimitHost)");
+        why!(
+            ctx,
+            "icmp",
+            "{what} to {src} suppressed by icmp_ratelimit (IcmpOutRateLimitHost)"
+        );
         return;
     }
     let quote = &orig[..orig.len().min(QUOTE_LIMIT)];
@@ -161,8 +236,19 @@ pub fn send_error(k: &mut Kernel, ctx: &mut Ctx, orig: &[u8], icmp_type: u8, cod
     // The error comes from the address the offending packet was sent to when that is ours
     // (port unreachable), else from the address the route back to the sender picks.
     let from = k.devs.is_local(dst).then_some(dst);
-    why!(ctx, "icmp", "send {what} to {src} about its packet to {dst}");
-    let out = IpOut { src: from, dst: src, proto: 1, ttl: None, df: false, oif: None };
+    why!(
+        ctx,
+        "icmp",
+        "send {what} to {src} about its packet to {dst}"
+    );
+    let out = IpOut {
+        src: from,
+        dst: src,
+        proto: 1,
+        ttl: None,
+        df: false,
+        oif: None,
+    };
     let _ = ip_output::ip_local_out(k, ctx, out, &msg);
 }
 

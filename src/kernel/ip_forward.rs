@@ -11,14 +11,24 @@ pub fn ip_forward(k: &mut Kernel, ctx: &mut Ctx, in_dev: usize, pkt: &[u8]) {
     let p = Ipv4Packet::new_unchecked(pkt);
     let (src, dst, ttl) = (p.src_addr(), p.dst_addr(), p.hop_limit());
     if ttl <= 1 {
-        why!(ctx, "ip_forward", "TTL {ttl} expires here: time exceeded to {src}");
+        why!(
+            ctx,
+            "ip_forward",
+            "TTL {ttl} expires here: time exceeded to {src}"
+        );
         icmp::send_error(k, ctx, pkt, icmp::TIME_EXCEEDED, 0);
         return;
     }
     let (dev, nexthop) = match k.fib.lookup(&k.devs, dst) {
         FibResult::Unicast { dev, nexthop, .. } => (dev, nexthop),
         FibResult::Unreachable { route } => {
-            why!(ctx, "ip_forward", "{dst} hits reject route {}/{}: host unreachable", route.dst, route.prefix);
+            why!(
+                ctx,
+                "ip_forward",
+                "{dst} hits reject route {}/{}: host unreachable",
+                route.dst,
+                route.prefix
+            );
             icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::HOST_UNREACH);
             return;
         }
@@ -38,8 +48,17 @@ pub fn ip_forward(k: &mut Kernel, ctx: &mut Ctx, in_dev: usize, pkt: &[u8]) {
     q.set_hop_limit(ttl - 1);
     q.fill_checksum();
     let (inn, outn) = (k.dev_name(in_dev), k.dev_name(dev));
-    let via = if nexthop == dst { String::from("directly") } else { format!("via {nexthop}") };
-    why!(ctx, "ip_forward", "{src} > {dst}: in {inn}, out {outn} {via}; TTL {ttl} → {}", ttl - 1);
+    let via = if nexthop == dst {
+        String::from("directly")
+    } else {
+        format!("via {nexthop}")
+    };
+    why!(
+        ctx,
+        "ip_forward",
+        "{src} > {dst}: in {inn}, out {outn} {via}; TTL {ttl} → {}",
+        ttl - 1
+    );
     ip_output::send_via(k, ctx, dev, nexthop, out);
 }
 
@@ -48,13 +67,30 @@ pub fn ip_forward(k: &mut Kernel, ctx: &mut Ctx, in_dev: usize, pkt: &[u8]) {
 fn forward_too_big(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], mtu: usize) {
     let p = Ipv4Packet::new_unchecked(pkt);
     if p.dont_frag() {
-        why!(ctx, "ip_forward", "{} bytes > MTU {mtu} and DF set: fragmentation needed", pkt.len());
+        why!(
+            ctx,
+            "ip_forward",
+            "{} bytes > MTU {mtu} and DF set: fragmentation needed",
+            pkt.len()
+        );
         let mut rest = [0u8; 4];
         rest[2..].copy_from_slice(&(mtu as u16).to_be_bytes());
         let msg = icmp::build(icmp::DEST_UNREACH, 4, rest, &pkt[..pkt.len().min(548)]);
-        let out = ip_output::IpOut { src: None, dst: p.src_addr(), proto: 1, ttl: None, df: false, oif: None };
+        let out = ip_output::IpOut {
+            src: None,
+            dst: p.src_addr(),
+            proto: 1,
+            ttl: None,
+            df: false,
+            oif: None,
+        };
         let _ = ip_output::ip_local_out(k, ctx, out, &msg);
     } else {
-        why!(ctx, "ip_forward", "{} bytes > MTU {mtu}: netstep does not fragment, dropped", pkt.len());
+        why!(
+            ctx,
+            "ip_forward",
+            "{} bytes > MTU {mtu}: netstep does not fragment, dropped",
+            pkt.len()
+        );
     }
 }

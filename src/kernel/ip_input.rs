@@ -8,7 +8,9 @@ use smoltcp::wire::Ipv4Packet;
 
 /// ip_rcv: an IPv4 packet arrived on `dev` (`pkt_type` says how the frame was addressed).
 pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data: &[u8]) {
-    let Some(pkt) = checked_packet(ctx, data) else { return };
+    let Some(pkt) = checked_packet(ctx, data) else {
+        return;
+    };
     let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
@@ -16,7 +18,11 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     }
     if pkt_type != PktType::Host {
-        why!(ctx, "ip", "link-layer broadcast for {dst}, which is not ours: dropped");
+        why!(
+            ctx,
+            "ip",
+            "link-layer broadcast for {dst}, which is not ours: dropped"
+        );
         return;
     }
     let name = k.dev_name(dev);
@@ -73,7 +79,11 @@ fn udp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
     if k.sockets.deliver_udp(port, ctx.now, pkt) {
         why!(ctx, "udp", "datagram for port {port} to its socket");
     } else if !broadcast {
-        why!(ctx, "udp", "nothing listens on UDP port {port}: port unreachable");
+        why!(
+            ctx,
+            "udp",
+            "nothing listens on UDP port {port}: port unreachable"
+        );
         icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PORT_UNREACH);
     }
 }

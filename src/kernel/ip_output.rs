@@ -49,8 +49,14 @@ pub struct IpOut {
 /// The outcome of an output route lookup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OutRoute {
-    Local { src: Ipv4Addr },
-    Remote { dev: usize, nexthop: Ipv4Addr, src: Ipv4Addr },
+    Local {
+        src: Ipv4Addr,
+    },
+    Remote {
+        dev: usize,
+        nexthop: Ipv4Addr,
+        src: Ipv4Addr,
+    },
 }
 
 /// ip_route_output: where a packet to `dst` goes and which source address it gets.
@@ -60,8 +66,12 @@ pub fn route_output(k: &Kernel, dst: Ipv4Addr, oif: Option<usize>) -> Result<Out
     }
     match k.fib.lookup(&k.devs, dst) {
         FibResult::Local => Ok(OutRoute::Local { src: dst }),
-        FibResult::Unicast { dev, nexthop, src, .. } => {
-            let src = src.or_else(|| k.devs.select_addr(dev, nexthop)).ok_or(Errno::NetUnreach)?;
+        FibResult::Unicast {
+            dev, nexthop, src, ..
+        } => {
+            let src = src
+                .or_else(|| k.devs.select_addr(dev, nexthop))
+                .ok_or(Errno::NetUnreach)?;
             Ok(OutRoute::Remote { dev, nexthop, src })
         }
         FibResult::Unreachable { .. } => Err(Errno::HostUnreach),
@@ -83,13 +93,18 @@ fn route_bound(k: &Kernel, dst: Ipv4Addr, dev: usize) -> Result<OutRoute, Errno>
         .min_by_key(|r| (std::cmp::Reverse(r.prefix), r.metric))
         .ok_or(Errno::NetUnreach)?;
     let nexthop = route.gw.unwrap_or(dst);
-    let src = route.src.or_else(|| k.devs.select_addr(dev, nexthop)).ok_or(Errno::NetUnreach)?;
+    let src = route
+        .src
+        .or_else(|| k.devs.select_addr(dev, nexthop))
+        .ok_or(Errno::NetUnreach)?;
     Ok(OutRoute::Remote { dev, nexthop, src })
 }
 
 /// Builds an IPv4 header around `payload`. The id counts up per host from a random start.
 pub fn build(k: &mut Kernel, src: Ipv4Addr, out: &IpOut, payload: &[u8]) -> Vec<u8> {
-    let ttl = out.ttl.unwrap_or_else(|| k.sysctl.int("net.ipv4.ip_default_ttl").clamp(1, 255) as u8);
+    let ttl = out
+        .ttl
+        .unwrap_or_else(|| k.sysctl.int("net.ipv4.ip_default_ttl").clamp(1, 255) as u8);
     let mut buf = vec![0u8; 20 + payload.len()];
     let mut p = Ipv4Packet::new_unchecked(&mut buf[..]);
     p.set_version(4);
@@ -109,7 +124,12 @@ pub fn build(k: &mut Kernel, src: Ipv4Addr, out: &IpOut, payload: &[u8]) -> Vec<
 
 /// ip_local_out: route, build and send a packet of our own. Local destinations loop back
 /// through `lo`.
-pub fn ip_local_out(k: &mut Kernel, ctx: &mut Ctx, out: IpOut, payload: &[u8]) -> Result<(), Errno> {
+pub fn ip_local_out(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    out: IpOut,
+    payload: &[u8],
+) -> Result<(), Errno> {
     let route = route_output(k, out.dst, out.oif);
     let route = match route {
         Ok(r) => r,
@@ -129,7 +149,20 @@ pub fn ip_local_out(k: &mut Kernel, ctx: &mut Ctx, out: IpOut, payload: &[u8]) -
             loopback(k, pkt);
         }
         OutRoute::Remote { dev, nexthop, src } => {
-            let pkt = build(k, out.src.unwrap_or(src), &out, payload);
+            let src = out.src.unwrap_or(src);
+            let via = if nexthop == out.dst {
+                String::new()
+            } else {
+                format!(" via {nexthop}")
+            };
+            why!(
+                ctx,
+                "ip",
+                "route to {}{via} dev {}, src {src}",
+                out.dst,
+                k.dev_name(dev)
+            );
+            let pkt = build(k, src, &out, payload);
             send_via(k, ctx, dev, nexthop, pkt);
         }
     }

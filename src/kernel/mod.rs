@@ -70,7 +70,9 @@ impl Kernel {
     }
 
     pub fn dev_name(&self, ifindex: usize) -> String {
-        self.devs.get(ifindex).map_or_else(|| format!("if{ifindex}"), |d| d.name.clone())
+        self.devs
+            .get(ifindex)
+            .map_or_else(|| format!("if{ifindex}"), |d| d.name.clone())
     }
 
     pub fn dev_mac(&self, ifindex: usize) -> Mac {
@@ -98,7 +100,9 @@ impl Kernel {
     pub fn run_backlog(&mut self, ctx: &mut Ctx) {
         // Bounded: a packet looping back to itself forever would otherwise never end.
         for _ in 0..10_000 {
-            let Some(pkt) = self.backlog.pop_front() else { return };
+            let Some(pkt) = self.backlog.pop_front() else {
+                return;
+            };
             ip_input::ip_local_deliver(self, ctx, &pkt, false);
         }
     }
@@ -108,11 +112,17 @@ impl Kernel {
         if let Ok(ip) = name.parse() {
             return Some(ip);
         }
-        procfs::hosts_entries(self).into_iter().find(|(_, names)| names.iter().any(|n| n == name)).map(|(ip, _)| ip)
+        procfs::hosts_entries(self)
+            .into_iter()
+            .find(|(_, names)| names.iter().any(|n| n == name))
+            .map(|(ip, _)| ip)
     }
 
     /// Reverse lookup through /etc/hosts (first name of the first line with that address).
     pub fn reverse(&self, ip: Ipv4Addr) -> Option<String> {
-        procfs::hosts_entries(self).into_iter().find(|(a, _)| *a == ip).and_then(|(_, n)| n.into_iter().next())
+        procfs::hosts_entries(self)
+            .into_iter()
+            .find(|(a, _)| *a == ip)
+            .and_then(|(_, n)| n.into_iter().next())
     }
 }

@@ -96,12 +96,18 @@ impl NetDev {
     /// Whether address `i` is secondary: an earlier address on the device covers its subnet.
     pub fn is_secondary(&self, i: usize) -> bool {
         let a = &self.addrs[i];
-        self.addrs[..i].iter().any(|p| p.prefix == a.prefix && p.contains(a.addr))
+        self.addrs[..i]
+            .iter()
+            .any(|p| p.prefix == a.prefix && p.contains(a.addr))
     }
 
     /// Primary addresses, in order (those that own a connected route and are picked as sources).
     pub fn primaries(&self) -> impl Iterator<Item = &IfAddr> {
-        self.addrs.iter().enumerate().filter(|(i, _)| !self.is_secondary(*i)).map(|(_, a)| a)
+        self.addrs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.is_secondary(*i))
+            .map(|(_, a)| a)
     }
 }
 
@@ -151,7 +157,9 @@ impl NetDevs {
     }
 
     pub fn get_mut(&mut self, ifindex: usize) -> Option<&mut NetDev> {
-        ifindex.checked_sub(1).and_then(move |i| self.devs.get_mut(i))
+        ifindex
+            .checked_sub(1)
+            .and_then(move |i| self.devs.get_mut(i))
     }
 
     /// A device by name; an alias name (`eth0:2`) finds its parent device.
@@ -174,16 +182,18 @@ impl NetDevs {
 
     /// The device that holds `ip` as one of its addresses.
     pub fn owner_of(&self, ip: Ipv4Addr) -> Option<&NetDev> {
-        self.devs.iter().find(|d| d.up && d.addrs.iter().any(|a| a.addr == ip))
+        self.devs
+            .iter()
+            .find(|d| d.up && d.addrs.iter().any(|a| a.addr == ip))
     }
 
     /// Is `ip` local to this host (Linux's local table: every address, the whole prefix of an
     /// address on a loopback device, and subnet broadcasts)?
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
         self.devs.iter().filter(|d| d.up).any(|d| {
-            d.addrs.iter().any(|a| {
-                a.addr == ip || (d.kind == DevKind::Loopback && a.contains(ip))
-            })
+            d.addrs
+                .iter()
+                .any(|a| a.addr == ip || (d.kind == DevKind::Loopback && a.contains(ip)))
         })
     }
 
@@ -191,7 +201,9 @@ impl NetDevs {
     pub fn is_broadcast(&self, ip: Ipv4Addr) -> bool {
         ip == Ipv4Addr::BROADCAST
             || self.devs.iter().filter(|d| d.up).any(|d| {
-                d.addrs.iter().any(|a| a.broadcast == Some(ip) && a.prefix < 31)
+                d.addrs
+                    .iter()
+                    .any(|a| a.broadcast == Some(ip) && a.prefix < 31)
             })
     }
 
@@ -208,7 +220,12 @@ impl NetDevs {
                 return Some(a.addr);
             }
         }
-        self.devs.iter().filter(|d| d.up).flat_map(|d| d.primaries()).find(global).map(|a| a.addr)
+        self.devs
+            .iter()
+            .filter(|d| d.up)
+            .flat_map(|d| d.primaries())
+            .find(global)
+            .map(|a| a.addr)
     }
 }
 
@@ -284,12 +301,18 @@ mod tests {
         assert_eq!(prefix_to_mask(0), Ipv4Addr::UNSPECIFIED);
         assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 255, 0, 0)), Some(16));
         assert_eq!(mask_to_prefix(Ipv4Addr::new(255, 0, 255, 0)), None);
-        assert_eq!(broadcast_of(Ipv4Addr::new(10, 1, 2, 3), 8), Ipv4Addr::new(10, 255, 255, 255));
+        assert_eq!(
+            broadcast_of(Ipv4Addr::new(10, 1, 2, 3), 8),
+            Ipv4Addr::new(10, 255, 255, 255)
+        );
     }
 
     #[test]
     fn alias_in_same_subnet_is_secondary() {
-        let d = eth0_with(&[("192.168.1.100", 24, "eth0"), ("192.168.1.200", 24, "eth0:2")]);
+        let d = eth0_with(&[
+            ("192.168.1.100", 24, "eth0"),
+            ("192.168.1.200", 24, "eth0:2"),
+        ]);
         let eth0 = d.by_name("eth0:2").unwrap();
         assert!(!eth0.is_secondary(0));
         assert!(eth0.is_secondary(1));
@@ -301,7 +324,12 @@ mod tests {
         let mut d = eth0_with(&[("192.168.1.11", 24, "eth0")]);
         assert!(d.is_local("127.0.0.53".parse().unwrap()));
         let lo = d.get_mut(1).unwrap();
-        lo.addrs.push(IfAddr { addr: "192.168.1.200".parse().unwrap(), prefix: 32, broadcast: None, label: "lo:2".into() });
+        lo.addrs.push(IfAddr {
+            addr: "192.168.1.200".parse().unwrap(),
+            prefix: 32,
+            broadcast: None,
+            label: "lo:2".into(),
+        });
         assert!(d.is_local("192.168.1.200".parse().unwrap()));
         assert!(!d.is_local("192.168.1.201".parse().unwrap()));
     }
@@ -309,8 +337,14 @@ mod tests {
     #[test]
     fn source_selection_prefers_the_subnet_then_primary() {
         let d = eth0_with(&[("192.168.1.11", 24, "eth0"), ("10.0.0.1", 8, "eth0:1")]);
-        assert_eq!(d.select_addr(2, "10.2.3.4".parse().unwrap()), Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(d.select_addr(2, "8.8.8.8".parse().unwrap()), Some("192.168.1.11".parse().unwrap()));
+        assert_eq!(
+            d.select_addr(2, "10.2.3.4".parse().unwrap()),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            d.select_addr(2, "8.8.8.8".parse().unwrap()),
+            Some("192.168.1.11".parse().unwrap())
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@ pub struct ProcTable {
 
 impl ProcTable {
     pub fn new(first_pid: Pid) -> ProcTable {
-        ProcTable { next_pid: first_pid, procs: BTreeMap::new() }
+        ProcTable {
+            next_pid: first_pid,
+            procs: BTreeMap::new(),
+        }
     }
 
     pub fn alloc_pid(&mut self) -> Pid {
@@ -74,7 +77,13 @@ impl ProcTable {
         pid
     }
 
-    pub fn insert(&mut self, name: &str, cmdline: &str, prog: Box<dyn Program>, background: bool) -> Pid {
+    pub fn insert(
+        &mut self,
+        name: &str,
+        cmdline: &str,
+        prog: Box<dyn Program>,
+        background: bool,
+    ) -> Pid {
         let pid = self.alloc_pid();
         self.procs.insert(
             pid,
@@ -93,7 +102,11 @@ impl ProcTable {
     }
 
     pub fn next_wake(&self) -> Option<Time> {
-        self.procs.values().filter(|p| p.status.is_none()).filter_map(|p| p.wake).min()
+        self.procs
+            .values()
+            .filter(|p| p.status.is_none())
+            .filter_map(|p| p.wake)
+            .min()
     }
 
     pub fn running(&self) -> impl Iterator<Item = &Proc> {

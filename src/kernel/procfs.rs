@@ -49,7 +49,10 @@ impl Kernel {
             // Only the user's part is stored; the lab's nodes are always appended when read.
             let text = String::from_utf8_lossy(data);
             let own = text.split(HOSTS_MARK).next().unwrap_or("").to_string();
-            return self.vfs.write(&p, own.as_bytes(), append).map_err(WriteError::Fs);
+            return self
+                .vfs
+                .write(&p, own.as_bytes(), append)
+                .map_err(WriteError::Fs);
         }
         if p == "/etc/hostname" {
             let text = String::from_utf8_lossy(data);
@@ -69,7 +72,11 @@ impl Kernel {
                 .map(|rest| rest.split('.').next().unwrap_or(rest).to_string())
                 .collect();
             names.dedup();
-            return if names.is_empty() { Err(FsError::NotFound) } else { Ok(names) };
+            return if names.is_empty() {
+                Err(FsError::NotFound)
+            } else {
+                Ok(names)
+            };
         }
         if p == "/proc/net" {
             return Ok(vec!["arp".into()]);
@@ -100,7 +107,8 @@ impl Kernel {
 /// /etc/hosts as stored, then one line per lab node address (primary addresses only, so a VIP
 /// on `lo:2` does not make `arp -a` call it by a real server's name).
 fn hosts_file(k: &Kernel) -> String {
-    let mut text = String::from_utf8_lossy(k.vfs.read("/etc/hosts").unwrap_or_default()).into_owned();
+    let mut text =
+        String::from_utf8_lossy(k.vfs.read("/etc/hosts").unwrap_or_default()).into_owned();
     if !k.lab_hosts.is_empty() {
         text.push_str(HOSTS_MARK);
         for (ip, name) in k.lab_hosts.iter() {
@@ -126,7 +134,9 @@ pub fn hosts_entries(k: &Kernel) -> Vec<(Ipv4Addr, Vec<String>)> {
 
 /// /proc/net/arp in the kernel's layout (formats.md §1).
 fn proc_net_arp(k: &Kernel) -> String {
-    let mut s = String::from("IP address       HW type     Flags       HW address            Mask     Device\n");
+    let mut s = String::from(
+        "IP address       HW type     Flags       HW address            Mask     Device\n",
+    );
     for n in &k.neigh.entries {
         let flags = match (n.state, n.proxy) {
             (_, true) => 0xc,
@@ -135,7 +145,14 @@ fn proc_net_arp(k: &Kernel) -> String {
             _ => 0x0,
         };
         let mac = fmt_mac(&n.mac.unwrap_or([0; 6]));
-        s.push_str(&format!("{:<16} 0x{:<10x}0x{:<10x}{:<17}     *        {}\n", n.ip.to_string(), 1, flags, mac, k.dev_name(n.dev)));
+        s.push_str(&format!(
+            "{:<16} 0x{:<10x}0x{:<10x}{:<17}     *        {}\n",
+            n.ip.to_string(),
+            1,
+            flags,
+            mac,
+            k.dev_name(n.dev)
+        ));
     }
     s
 }

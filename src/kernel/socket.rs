@@ -12,17 +12,28 @@ pub type Pid = u32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SockKind {
-    Ping { ident: u16 },
-    Udp { port: u16 },
+    Ping {
+        ident: u16,
+    },
+    Udp {
+        port: u16,
+    },
     /// `dev: None` listens on every device (`tcpdump -i any`).
-    Packet { dev: Option<usize> },
+    Packet {
+        dev: Option<usize>,
+    },
 }
 
 #[derive(Clone, Debug)]
 pub enum Msg {
     /// A whole IPv4 packet: an echo reply, or an ICMP error quoting one of our packets.
     Ip { at: Time, packet: Vec<u8> },
-    Frame { at: Time, dev: usize, outgoing: bool, frame: Vec<u8> },
+    Frame {
+        at: Time,
+        dev: usize,
+        outgoing: bool,
+        frame: Vec<u8>,
+    },
 }
 
 #[derive(Debug)]
@@ -49,7 +60,14 @@ impl Sockets {
         if matches!(kind, SockKind::Packet { .. }) {
             self.packet_sockets += 1;
         }
-        self.map.insert(self.next, Socket { owner, kind, rx: VecDeque::new() });
+        self.map.insert(
+            self.next,
+            Socket {
+                owner,
+                kind,
+                rx: VecDeque::new(),
+            },
+        );
         self.next
     }
 
@@ -63,7 +81,12 @@ impl Sockets {
 
     /// A process exited: its sockets close.
     pub fn close_owner(&mut self, pid: Pid) {
-        let ids: Vec<SockId> = self.map.iter().filter(|(_, s)| s.owner == pid).map(|(i, _)| *i).collect();
+        let ids: Vec<SockId> = self
+            .map
+            .iter()
+            .filter(|(_, s)| s.owner == pid)
+            .map(|(i, _)| *i)
+            .collect();
         for id in ids {
             self.close(id);
         }
@@ -93,11 +116,23 @@ impl Sockets {
     }
 
     pub fn deliver_ping(&mut self, ident: u16, at: Time, packet: &[u8]) -> bool {
-        self.push(|k| *k == SockKind::Ping { ident }, Msg::Ip { at, packet: packet.to_vec() })
+        self.push(
+            |k| *k == SockKind::Ping { ident },
+            Msg::Ip {
+                at,
+                packet: packet.to_vec(),
+            },
+        )
     }
 
     pub fn deliver_udp(&mut self, port: u16, at: Time, packet: &[u8]) -> bool {
-        self.push(|k| *k == SockKind::Udp { port }, Msg::Ip { at, packet: packet.to_vec() })
+        self.push(
+            |k| *k == SockKind::Udp { port },
+            Msg::Ip {
+                at,
+                packet: packet.to_vec(),
+            },
+        )
     }
 
     pub fn udp_port_in_use(&self, port: u16) -> bool {
@@ -105,7 +140,9 @@ impl Sockets {
     }
 
     pub fn ping_ident_in_use(&self, ident: u16) -> bool {
-        self.map.values().any(|s| s.kind == SockKind::Ping { ident })
+        self.map
+            .values()
+            .any(|s| s.kind == SockKind::Ping { ident })
     }
 
     /// Copies a frame to every packet socket on `dev` (the tcpdump tap).
@@ -113,7 +150,15 @@ impl Sockets {
         if self.packet_sockets == 0 {
             return;
         }
-        let msg = Msg::Frame { at, dev, outgoing, frame: frame.to_vec() };
-        self.push(|k| matches!(k, SockKind::Packet { dev: d } if d.is_none_or(|d| d == dev)), msg);
+        let msg = Msg::Frame {
+            at,
+            dev,
+            outgoing,
+            frame: frame.to_vec(),
+        };
+        self.push(
+            |k| matches!(k, SockKind::Packet { dev: d } if d.is_none_or(|d| d == dev)),
+            msg,
+        );
     }
 }

@@ -48,7 +48,9 @@ pub struct Sysctl {
 
 impl Default for Sysctl {
     fn default() -> Self {
-        let mut s = Sysctl { values: BTreeMap::new() };
+        let mut s = Sysctl {
+            values: BTreeMap::new(),
+        };
         for (k, v) in GLOBAL_KEYS {
             s.values.insert(k.to_string(), *v);
         }
@@ -63,8 +65,14 @@ impl Sysctl {
     /// A new device gets its own `conf.<dev>` keys, copied from `conf.default`.
     pub fn add_interface(&mut self, dev: &str) {
         for (k, v) in CONF_KEYS {
-            let default = self.values.get(&format!("net.ipv4.conf.default.{k}")).copied().unwrap_or(*v);
-            self.values.entry(format!("net.ipv4.conf.{dev}.{k}")).or_insert(default);
+            let default = self
+                .values
+                .get(&format!("net.ipv4.conf.default.{k}"))
+                .copied()
+                .unwrap_or(*v);
+            self.values
+                .entry(format!("net.ipv4.conf.{dev}.{k}"))
+                .or_insert(default);
         }
     }
 
@@ -74,7 +82,10 @@ impl Sysctl {
     }
 
     pub fn get(&self, key: &str) -> Result<i64, SysctlError> {
-        self.values.get(&Self::normalize(key)).copied().ok_or(SysctlError::NoSuchKey)
+        self.values
+            .get(&Self::normalize(key))
+            .copied()
+            .ok_or(SysctlError::NoSuchKey)
     }
 
     /// A key's value, or 0 when it does not exist (for the kernel's own reads).
@@ -123,7 +134,8 @@ impl Sysctl {
 
     /// For keys where either `all` or the device turns the feature on (IN_DEV_ORCONF).
     pub fn conf_or(&self, dev: &str, key: &str) -> bool {
-        self.int(&format!("net.ipv4.conf.all.{key}")) != 0 || self.int(&format!("net.ipv4.conf.{dev}.{key}")) != 0
+        self.int(&format!("net.ipv4.conf.all.{key}")) != 0
+            || self.int(&format!("net.ipv4.conf.{dev}.{key}")) != 0
     }
 
     pub fn forwarding(&self, dev: &str) -> bool {
@@ -169,6 +181,9 @@ mod tests {
     fn errors() {
         let mut s = Sysctl::default();
         assert_eq!(s.set("net.ipv4.nope", "1"), Err(SysctlError::NoSuchKey));
-        assert_eq!(s.set("net.ipv4.ip_forward", "yes"), Err(SysctlError::Invalid));
+        assert_eq!(
+            s.set("net.ipv4.ip_forward", "yes"),
+            Err(SysctlError::Invalid)
+        );
     }
 }

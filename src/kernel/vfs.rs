@@ -30,7 +30,11 @@ pub struct Vfs {
 /// Makes a path absolute and clean (`/etc//hosts/` → `/etc/hosts`, `a/../b` → `/b`), taking
 /// relative paths from `/root`, the shell's home.
 pub fn normalize(path: &str) -> String {
-    let full = if path.starts_with('/') { path.to_string() } else { format!("/root/{path}") };
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/root/{path}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for part in full.split('/') {
         match part {
@@ -54,11 +58,23 @@ fn parent(path: &str) -> &str {
 impl Vfs {
     pub fn new(hostname: &str) -> Vfs {
         let mut v = Vfs::default();
-        for d in ["/", "/etc", "/root", "/tmp", "/var", "/var/www", "/var/www/html", "/proc", "/proc/sys"] {
+        for d in [
+            "/",
+            "/etc",
+            "/root",
+            "/tmp",
+            "/var",
+            "/var/www",
+            "/var/www/html",
+            "/proc",
+            "/proc/sys",
+        ] {
             v.dirs.insert(d.to_string());
         }
-        v.files.insert("/etc/hostname".into(), format!("{hostname}\n").into_bytes());
-        v.files.insert("/etc/hosts".into(), b"127.0.0.1\tlocalhost\n".to_vec());
+        v.files
+            .insert("/etc/hostname".into(), format!("{hostname}\n").into_bytes());
+        v.files
+            .insert("/etc/hosts".into(), b"127.0.0.1\tlocalhost\n".to_vec());
         v.files.insert("/etc/resolv.conf".into(), Vec::new());
         v
     }
@@ -85,7 +101,11 @@ impl Vfs {
             return Err(FsError::IsDir);
         }
         if !self.is_dir(parent(&p)) {
-            return Err(if self.files.contains_key(parent(&p)) { FsError::NotDir } else { FsError::NotFound });
+            return Err(if self.files.contains_key(parent(&p)) {
+                FsError::NotDir
+            } else {
+                FsError::NotFound
+            });
         }
         let file = self.files.entry(p).or_default();
         if !append {
@@ -110,7 +130,10 @@ impl Vfs {
     }
 
     pub fn remove(&mut self, path: &str) -> Result<(), FsError> {
-        self.files.remove(&normalize(path)).map(|_| ()).ok_or(FsError::NotFound)
+        self.files
+            .remove(&normalize(path))
+            .map(|_| ())
+            .ok_or(FsError::NotFound)
     }
 
     /// The names directly inside `dir`, sorted, directories and files alike.
@@ -152,7 +175,8 @@ mod tests {
     fn write_read_append_list() {
         let mut v = Vfs::new("h");
         v.write("/var/www/html/index.html", b"hi\n", false).unwrap();
-        v.write("/var/www/html/index.html", b"there\n", true).unwrap();
+        v.write("/var/www/html/index.html", b"there\n", true)
+            .unwrap();
         assert_eq!(v.read("/var/www/html/index.html").unwrap(), b"hi\nthere\n");
         assert_eq!(v.list("/var/www").unwrap(), ["html"]);
         assert_eq!(v.read("/etc"), Err(FsError::IsDir));

@@ -12,9 +12,19 @@ const INDENT: &str = "              ";
 /// `[  1.000312s] #17 dir:eth0 ◄ sw1  02:00:00:00:01:01 > 02:00:00:00:02:01  IP …`.
 pub fn format_entry(e: &TraceEntry) -> String {
     let head = match &e.kind {
-        TraceKind::Rx { node, port, from, frame } => {
+        TraceKind::Rx {
+            node,
+            port,
+            from,
+            frame,
+        } => {
             let decoded = tcpdump::one_liner(frame, tcpdump::Opts::default());
-            format!("[{}] #{} {node}:{port} ◄ {from}  {}  {decoded}", e.time, e.event, eth_addrs(frame))
+            format!(
+                "[{}] #{} {node}:{port} ◄ {from}  {}  {decoded}",
+                e.time,
+                e.event,
+                eth_addrs(frame)
+            )
         }
         TraceKind::Timer { node } => format!("[{}] #{} {node} timer", e.time, e.event),
         TraceKind::Command { node, line } => format!("[{}] #{} {node}# {line}", e.time, e.event),
