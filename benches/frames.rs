@@ -22,7 +22,8 @@ fn lan() -> World {
     }
     w.add_node("sw", "switch").expect("switch");
     for n in ["a", "b"] {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default()).expect("link");
+        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
+            .expect("link");
     }
     let macs = [[2, 0, 0, 0, 1, 1], [2, 0, 0, 0, 2, 1]];
     for (i, ip) in [(0usize, [10, 0, 0, 1]), (1, [10, 0, 0, 2])] {
@@ -30,9 +31,15 @@ fn lan() -> World {
         let k = &mut h.kernel;
         let dev = k.devs.get_mut(2).expect("eth0");
         dev.up = true;
-        dev.addrs.push(IfAddr { addr: Ipv4Addr::from(ip), prefix: 24, broadcast: None, label: "eth0".into() });
+        dev.addrs.push(IfAddr {
+            addr: Ipv4Addr::from(ip),
+            prefix: 24,
+            broadcast: None,
+            label: "eth0".into(),
+        });
         let peer = Ipv4Addr::new(10, 0, 0, 2 - i as u8);
-        k.neigh.set_static(2, peer, macs[1 - i], true, false, netstep::sim::Time::ZERO);
+        k.neigh
+            .set_static(2, peer, macs[1 - i], true, false, netstep::sim::Time::ZERO);
     }
     w
 }
@@ -60,17 +67,20 @@ fn deliveries(c: &mut Criterion) {
     let mut g = c.benchmark_group("frames");
     // Each request crosses two links and its reply two more: 4 deliveries per request.
     g.throughput(Throughput::Elements((FRAMES * 4) as u64));
-    g.bench_function(BenchmarkId::new("host-switch-host deliveries", FRAMES * 4), |b| {
-        b.iter(|| {
-            let mut w = lan();
-            for f in &frames {
-                w.inject(0, 2, f.clone());
-            }
-            w.run_idle(u64::MAX).expect("run");
-            assert_eq!(w.events as usize, FRAMES * 4);
-            black_box(w.events)
-        })
-    });
+    g.bench_function(
+        BenchmarkId::new("host-switch-host deliveries", FRAMES * 4),
+        |b| {
+            b.iter(|| {
+                let mut w = lan();
+                for f in &frames {
+                    w.inject(0, 2, f.clone());
+                }
+                w.run_idle(u64::MAX).expect("run");
+                assert_eq!(w.events as usize, FRAMES * 4);
+                black_box(w.events)
+            })
+        },
+    );
     g.finish();
 }
 
@@ -93,8 +103,18 @@ fn lookups(c: &mut Criterion) {
     }
     let devs = &h.kernel.devs;
     let mut g = c.benchmark_group("lookups");
-    g.bench_function("fib lookup, 100 routes", |b| b.iter(|| black_box(k_fib.lookup(devs, black_box(Ipv4Addr::new(172, 16, 77, 9))))));
-    g.bench_function("neighbour find", |b| b.iter(|| black_box(h.kernel.neigh.find(2, black_box(Ipv4Addr::new(10, 0, 0, 2))))));
+    g.bench_function("fib lookup, 100 routes", |b| {
+        b.iter(|| black_box(k_fib.lookup(devs, black_box(Ipv4Addr::new(172, 16, 77, 9)))))
+    });
+    g.bench_function("neighbour find", |b| {
+        b.iter(|| {
+            black_box(
+                h.kernel
+                    .neigh
+                    .find(2, black_box(Ipv4Addr::new(10, 0, 0, 2))),
+            )
+        })
+    });
     g.finish();
 }
 

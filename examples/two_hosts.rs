@@ -18,7 +18,10 @@ fn main() {
         "alice: arp -n",
     ];
     let mut out = std::io::stdout();
-    let opts = LabOptions { trace: true, ..LabOptions::default() };
+    let opts = LabOptions {
+        trace: true,
+        ..LabOptions::default()
+    };
     let mut runner = Runner::new(opts, &mut out);
     for (i, text) in lab.iter().enumerate() {
         let stmt = match parse_stmt(text) {
@@ -28,7 +31,12 @@ fn main() {
                 return;
             }
         };
-        let line = Line { file: "example".into(), line: i + 1, text: text.to_string(), stmt };
+        let line = Line {
+            file: "example".into(),
+            line: i + 1,
+            text: text.to_string(),
+            stmt,
+        };
         if let Err(e) = runner.exec(&line) {
             eprintln!("line {}: {e}", i + 1);
             return;

@@ -5,9 +5,9 @@
 //! `sim` is the world that moves frames between nodes over links in virtual time.
 
 pub mod capture;
-pub mod trace;
 pub mod kernel;
+pub mod lab;
 pub mod node;
 pub mod sim;
+pub mod trace;
 pub mod user;
-pub mod lab;

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "netstep", version, about = "A userspace TCP/IP teaching stack and deterministic network simulator")]
+#[command(
+    name = "netstep",
+    version,
+    about = "A userspace TCP/IP teaching stack and deterministic network simulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -37,12 +41,28 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Run { lab, trace, seed, pcap, out } => {
-            let opts = LabOptions { trace, out_dir: out, seed, pcap };
+        Cmd::Run {
+            lab,
+            trace,
+            seed,
+            pcap,
+            out,
+        } => {
+            let opts = LabOptions {
+                trace,
+                out_dir: out,
+                seed,
+                pcap,
+            };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {
                 Ok(report) => {
-                    println!("netstep: {}: {} expects held ({} events)", lab.display(), report.expects, report.events);
+                    println!(
+                        "netstep: {}: {} expects held ({} events)",
+                        lab.display(),
+                        report.expects,
+                        report.events
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -15,7 +15,12 @@ fn run_text(name: &str, text: &str) -> Result<String, String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let path = dir.join("bad.lab");
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
-    let opts = LabOptions { trace: false, out_dir: dir.clone(), seed: None, pcap: None };
+    let opts = LabOptions {
+        trace: false,
+        out_dir: dir.clone(),
+        seed: None,
+        pcap: None,
+    };
     let mut out = Vec::new();
     let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());
     let _ = std::fs::remove_dir_all(&dir);
@@ -85,10 +90,24 @@ fn bad_lab_lines_name_file_and_line() {
             Ok(out) => panic!("`{bad}` was accepted:\n{out}"),
             Err(e) => e,
         };
-        assert!(err.contains(want), "`{bad}`: error lacks \"{want}\":\n{err}");
-        assert!(err.contains("bad.lab:"), "`{bad}`: error names no file: {err}");
-        let line: usize = err.split("bad.lab:").nth(1).and_then(|s| s.split(':').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
-        assert!(line > PRELUDE_LINES, "`{bad}`: error names line {line}, not the bad one: {err}");
+        assert!(
+            err.contains(want),
+            "`{bad}`: error lacks \"{want}\":\n{err}"
+        );
+        assert!(
+            err.contains("bad.lab:"),
+            "`{bad}`: error names no file: {err}"
+        );
+        let line: usize = err
+            .split("bad.lab:")
+            .nth(1)
+            .and_then(|s| s.split(':').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            line > PRELUDE_LINES,
+            "`{bad}`: error names line {line}, not the bad one: {err}"
+        );
     }
 }
 

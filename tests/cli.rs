@@ -5,8 +5,15 @@ mod common;
 use std::process::Command;
 
 fn netstep(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netstep")).args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_netstep"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn scratch(tag: &str) -> std::path::PathBuf {
@@ -20,11 +27,22 @@ fn scratch(tag: &str) -> std::path::PathBuf {
 fn run_prints_commands_trace_and_writes_captures() {
     let dir = scratch("run");
     let pcap = dir.join("all.pcap");
-    let (code, out, err) = netstep(&["run", "labs/arp.lab", "--trace", "--out", dir.to_str().unwrap_or("."), "--pcap", pcap.to_str().unwrap_or("x.pcap")]);
+    let (code, out, err) = netstep(&[
+        "run",
+        "labs/arp.lab",
+        "--trace",
+        "--out",
+        dir.to_str().unwrap_or("."),
+        "--pcap",
+        pcap.to_str().unwrap_or("x.pcap"),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("client# ping -c 1 rs1"), "{out}");
     assert!(out.contains(" ◄ sw1 "), "no trace lines:\n{out}");
-    assert!(out.contains("arp_ignore=1 and 192.168.10.200 is not on eth0"), "{out}");
+    assert!(
+        out.contains("arp_ignore=1 and 192.168.10.200 is not on eth0"),
+        "{out}"
+    );
     assert!(out.contains("expects held"), "{out}");
     assert!(dir.join("out/arp.pcapng").exists());
     let check = common::tshark_check(&pcap);
@@ -39,8 +57,14 @@ fn a_failing_expect_exits_1_with_file_and_line() {
     std::fs::write(&lab, "host a\na: hostname\nexpect contains \"b\"\n").expect("write");
     let (code, _out, err) = netstep(&["run", lab.to_str().unwrap_or("f.lab")]);
     assert_eq!(code, 1);
-    assert!(err.contains("f.lab:3: expected the output to contain \"b\""), "{err}");
-    assert!(err.contains("--- actual output (exit status 0) ---\na\n"), "{err}");
+    assert!(
+        err.contains("f.lab:3: expected the output to contain \"b\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("--- actual output (exit status 0) ---\na\n"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -16,9 +16,16 @@ impl Expect {
         let usage = "expected: expect contains \"TEXT\" | expect not contains \"TEXT\" | expect matches \"REGEX\" | expect exit N";
         match words {
             [kind, text] if kind == "contains" => Ok(Expect::Contains(text.clone())),
-            [not, kind, text] if not == "not" && kind == "contains" => Ok(Expect::NotContains(text.clone())),
-            [kind, re] if kind == "matches" => Regex::new(re).map(Expect::Matches).map_err(|e| format!("bad regex: {e}")),
-            [kind, n] if kind == "exit" => n.parse().map(Expect::Exit).map_err(|_| format!("bad exit status '{n}': {usage}")),
+            [not, kind, text] if not == "not" && kind == "contains" => {
+                Ok(Expect::NotContains(text.clone()))
+            }
+            [kind, re] if kind == "matches" => Regex::new(re)
+                .map(Expect::Matches)
+                .map_err(|e| format!("bad regex: {e}")),
+            [kind, n] if kind == "exit" => n
+                .parse()
+                .map(Expect::Exit)
+                .map_err(|_| format!("bad exit status '{n}': {usage}")),
             _ => Err(usage.to_string()),
         }
     }
@@ -60,7 +67,10 @@ mod tests {
         let e = Expect::parse(&words(&["matches", "(?m)^3 packets"])).unwrap();
         assert!(e.check("x\n3 packets transmitted", 0).is_none());
         let e = Expect::parse(&words(&["exit", "2"])).unwrap();
-        assert_eq!(e.check("", 1).as_deref(), Some("expected exit status 2, got 1"));
+        assert_eq!(
+            e.check("", 1).as_deref(),
+            Some("expected exit status 2, got 1")
+        );
         assert!(Expect::parse(&words(&["matches", "("])).is_err());
         assert!(Expect::parse(&words(&["equals", "x"])).is_err());
     }

@@ -12,11 +12,30 @@ pub enum Stmt {
     Title(String),
     /// Most events one statement may cause before the lab is declared runaway.
     Budget(u64),
-    Nodes { kind: String, names: Vec<String> },
-    Link { a: (String, Option<String>), b: (String, Option<String>), params: LinkParams },
-    LinkState { up: bool, node: String, iface: Option<String> },
-    Capture { path: String, ifaces: Vec<(String, Option<String>)> },
-    Command { node: String, line: String, script: Script, bodies: Vec<String> },
+    Nodes {
+        kind: String,
+        names: Vec<String>,
+    },
+    Link {
+        a: (String, Option<String>),
+        b: (String, Option<String>),
+        params: LinkParams,
+    },
+    LinkState {
+        up: bool,
+        node: String,
+        iface: Option<String>,
+    },
+    Capture {
+        path: String,
+        ifaces: Vec<(String, Option<String>)>,
+    },
+    Command {
+        node: String,
+        line: String,
+        script: Script,
+        bodies: Vec<String>,
+    },
     Expect(Expect),
     Run(Option<u64>),
     Step(u64),
@@ -31,7 +50,10 @@ pub struct Line {
     pub stmt: Stmt,
 }
 
-const KEYWORDS: &[&str] = &["seed", "title", "budget", "host", "router", "switch", "hub", "link", "tap", "capture", "expect", "run", "step", "crash", "boot"];
+const KEYWORDS: &[&str] = &[
+    "seed", "title", "budget", "host", "router", "switch", "hub", "link", "tap", "capture",
+    "expect", "run", "step", "crash", "boot",
+];
 
 /// Parses a whole lab; the first error stops it.
 pub fn parse_lab(file: &str, text: &str) -> Result<Vec<Line>, String> {
@@ -53,7 +75,12 @@ pub fn parse_lab(file: &str, text: &str) -> Result<Vec<Line>, String> {
                 bodies.push(body);
             }
         }
-        out.push(Line { file: file.to_string(), line: n, text: raw.to_string(), stmt });
+        out.push(Line {
+            file: file.to_string(),
+            line: n,
+            text: raw.to_string(),
+            stmt,
+        });
     }
     Ok(out)
 }
@@ -110,7 +137,9 @@ pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
 
 fn one_number(args: &[String], usage: &str) -> Result<u64, String> {
     match args {
-        [n] => n.parse().map_err(|_| format!("'{n}' is not a number; expected: {usage}")),
+        [n] => n
+            .parse()
+            .map_err(|_| format!("'{n}' is not a number; expected: {usage}")),
         _ => Err(format!("expected: {usage}")),
     }
 }
@@ -120,9 +149,14 @@ fn parse_nodes(kind: &str, names: &[String]) -> Result<Stmt, String> {
         return Err(format!("expected: {kind} NAME [NAME …]"));
     }
     if let Some(k) = names.iter().find(|n| KEYWORDS.contains(&n.as_str())) {
-        return Err(format!("'{k}' is a statement keyword and cannot name a node"));
+        return Err(format!(
+            "'{k}' is a statement keyword and cannot name a node"
+        ));
     }
-    Ok(Stmt::Nodes { kind: kind.to_string(), names: names.to_vec() })
+    Ok(Stmt::Nodes {
+        kind: kind.to_string(),
+        names: names.to_vec(),
+    })
 }
 
 fn parse_command(node: &str, rest: &str) -> Result<Stmt, String> {
@@ -130,7 +164,12 @@ fn parse_command(node: &str, rest: &str) -> Result<Stmt, String> {
         return Err(format!("expected a command after '{node}:'"));
     }
     let script = lexer::parse(rest).map_err(|e| format!("bash: {e}"))?;
-    Ok(Stmt::Command { node: node.to_string(), line: rest.to_string(), script, bodies: Vec::new() })
+    Ok(Stmt::Command {
+        node: node.to_string(),
+        line: rest.to_string(),
+        script,
+        bodies: Vec::new(),
+    })
 }
 
 /// `NODE:IF` or `NODE`.
@@ -146,24 +185,42 @@ fn parse_link(args: &[String]) -> Result<Stmt, String> {
     if let [state, ep] = args {
         if state == "down" || state == "up" {
             let (node, iface) = endpoint(ep)?;
-            return Ok(Stmt::LinkState { up: state == "up", node, iface });
+            return Ok(Stmt::LinkState {
+                up: state == "up",
+                node,
+                iface,
+            });
         }
     }
     let usage = "expected: link A[:IF] B[:IF] [delay D] [rate R] [loss P%] [mtu N], or link down|up NODE:IF";
-    let [a, b, opts @ ..] = args else { return Err(usage.into()) };
+    let [a, b, opts @ ..] = args else {
+        return Err(usage.into());
+    };
     let mut params = LinkParams::default();
     let mut it = opts.iter();
     while let Some(key) = it.next() {
-        let value = it.next().ok_or_else(|| format!("'{key}' needs a value; {usage}"))?;
+        let value = it
+            .next()
+            .ok_or_else(|| format!("'{key}' needs a value; {usage}"))?;
         match key.as_str() {
             "delay" => params.delay_ns = parse_duration(value)?,
             "rate" => params.rate_bps = Some(parse_rate(value)?),
             "loss" => params.loss_pct = parse_loss(value)?,
-            "mtu" => params.mtu = value.parse().ok().filter(|m| (68..=65535).contains(m)).ok_or_else(|| format!("bad mtu '{value}': expected 68 to 65535"))?,
+            "mtu" => {
+                params.mtu = value
+                    .parse()
+                    .ok()
+                    .filter(|m| (68..=65535).contains(m))
+                    .ok_or_else(|| format!("bad mtu '{value}': expected 68 to 65535"))?
+            }
             _ => return Err(format!("unknown link option '{key}'; {usage}")),
         }
     }
-    Ok(Stmt::Link { a: endpoint(a)?, b: endpoint(b)?, params })
+    Ok(Stmt::Link {
+        a: endpoint(a)?,
+        b: endpoint(b)?,
+        params,
+    })
 }
 
 fn parse_loss(value: &str) -> Result<f64, String> {
@@ -179,8 +236,14 @@ fn parse_capture(args: &[String]) -> Result<Stmt, String> {
     let [path, ifaces @ ..] = args else {
         return Err("expected: capture FILE [NODE:IF …]".into());
     };
-    let ifaces = ifaces.iter().map(|i| endpoint(i)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Stmt::Capture { path: path.clone(), ifaces })
+    let ifaces = ifaces
+        .iter()
+        .map(|i| endpoint(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stmt::Capture {
+        path: path.clone(),
+        ifaces,
+    })
 }
 
 #[cfg(test)]
@@ -194,7 +257,9 @@ mod tests {
         let lines = parse_lab("t.lab", lab).unwrap();
         assert_eq!(lines.len(), 9);
         assert!(matches!(&lines[5].stmt, Stmt::Command { bodies, .. } if bodies == &["hello\n"]));
-        assert!(matches!(&lines[4].stmt, Stmt::Link { params, .. } if params.delay_ns == 10_000_000 && params.loss_pct == 1.0));
+        assert!(
+            matches!(&lines[4].stmt, Stmt::Link { params, .. } if params.delay_ns == 10_000_000 && params.loss_pct == 1.0)
+        );
         assert_eq!(lines[6].line, 9);
     }
 
@@ -205,6 +270,8 @@ mod tests {
         let e = parse_lab("x.lab", "a: cat <<EOF\nno end\n").unwrap_err();
         assert!(e.contains("x.lab:1: here-document"), "{e}");
         assert!(parse_lab("x.lab", "host link\n").is_err());
-        assert!(parse_lab("x.lab", "frobnicate\n").unwrap_err().contains("unknown statement"));
+        assert!(parse_lab("x.lab", "frobnicate\n")
+            .unwrap_err()
+            .contains("unknown statement"));
     }
 }

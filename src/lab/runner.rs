@@ -56,18 +56,32 @@ pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<L
 impl<'a> Runner<'a> {
     pub fn new(opts: LabOptions, sink: &'a mut dyn Write) -> Runner<'a> {
         let world = World::new(opts.seed.unwrap_or(1));
-        Runner { world, opts, sink, budget: DEFAULT_BUDGET, trace_pos: 0, last: None, expects: 0 }
+        Runner {
+            world,
+            opts,
+            sink,
+            budget: DEFAULT_BUDGET,
+            trace_pos: 0,
+            last: None,
+            expects: 0,
+        }
     }
 
     pub fn run(&mut self, lines: &[Line]) -> Result<LabReport, String> {
         if let Some(p) = self.opts.pcap.clone() {
-            self.world.add_capture(&p, &[]).map_err(|e| format!("--pcap: {e}"))?;
+            self.world
+                .add_capture(&p, &[])
+                .map_err(|e| format!("--pcap: {e}"))?;
         }
         for line in lines {
-            self.exec(line).map_err(|m| format!("{}:{}: {m}", line.file, line.line))?;
+            self.exec(line)
+                .map_err(|m| format!("{}:{}: {m}", line.file, line.line))?;
         }
         self.finish()?;
-        Ok(LabReport { expects: self.expects, events: self.world.events })
+        Ok(LabReport {
+            expects: self.expects,
+            events: self.world.events,
+        })
     }
 
     fn say(&mut self, text: &str) {
@@ -84,7 +98,9 @@ impl<'a> Runner<'a> {
     }
 
     fn node(&self, name: &str) -> Result<usize, String> {
-        self.world.node_index(name).ok_or_else(|| format!("unknown node '{name}'"))
+        self.world
+            .node_index(name)
+            .ok_or_else(|| format!("unknown node '{name}'"))
     }
 
     /// Runs one statement.
@@ -104,11 +120,22 @@ impl<'a> Runner<'a> {
                 }
             }
             Stmt::Link { a, b, params } => {
-                self.world.connect((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()), params.clone())?;
+                self.world.connect(
+                    (&a.0, a.1.as_deref()),
+                    (&b.0, b.1.as_deref()),
+                    params.clone(),
+                )?;
             }
-            Stmt::LinkState { up, node, iface } => self.world.set_link(node, iface.as_deref(), *up)?,
+            Stmt::LinkState { up, node, iface } => {
+                self.world.set_link(node, iface.as_deref(), *up)?
+            }
             Stmt::Capture { path, ifaces } => self.capture(path, ifaces)?,
-            Stmt::Command { node, line, script, bodies } => self.command(node, line, script, bodies)?,
+            Stmt::Command {
+                node,
+                line,
+                script,
+                bodies,
+            } => self.command(node, line, script, bodies)?,
             Stmt::Expect(e) => self.expect(e)?,
             Stmt::Run(d) => {
                 let r = match d {
@@ -137,9 +164,19 @@ impl<'a> Runner<'a> {
             let n = self.node(node)?;
             let slot = &self.world.nodes[n];
             let port = match (slot.node.host(), iface) {
-                (Some(h), Some(i)) => h.kernel.devs.index_of(i).ok_or_else(|| format!("{node} has no interface '{i}'"))?,
-                (Some(_), None) => return Err(format!("say which interface of {node}, e.g. {node}:eth0")),
-                (None, Some(p)) => p.strip_prefix("port").and_then(|p| p.parse::<usize>().ok()).and_then(|p| p.checked_sub(1)).ok_or_else(|| format!("bad port '{p}': use port1, port2 …"))?,
+                (Some(h), Some(i)) => h
+                    .kernel
+                    .devs
+                    .index_of(i)
+                    .ok_or_else(|| format!("{node} has no interface '{i}'"))?,
+                (Some(_), None) => {
+                    return Err(format!("say which interface of {node}, e.g. {node}:eth0"))
+                }
+                (None, Some(p)) => p
+                    .strip_prefix("port")
+                    .and_then(|p| p.parse::<usize>().ok())
+                    .and_then(|p| p.checked_sub(1))
+                    .ok_or_else(|| format!("bad port '{p}': use port1, port2 …"))?,
                 (None, None) => return Err(format!("say which port of {node}, e.g. {node}:port1")),
             };
             ports.push((n, port));
@@ -151,7 +188,13 @@ impl<'a> Runner<'a> {
         self.world.add_capture(&full, &ports)
     }
 
-    fn command(&mut self, node: &str, line: &str, script: &Script, bodies: &[String]) -> Result<(), String> {
+    fn command(
+        &mut self,
+        node: &str,
+        line: &str,
+        script: &Script,
+        bodies: &[String],
+    ) -> Result<(), String> {
         let n = self.node(node)?;
         self.say(&format!("{node}# {line}\n"));
         for (body, marker) in bodies.iter().zip(&script.heredocs) {
@@ -173,7 +216,9 @@ impl<'a> Runner<'a> {
         let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()));
         let pid = self.world.spawn(n, &name, line, shell, script.background)?;
         if script.background {
-            let jobs = self.world.host(n).map_or(0, |h| h.procs.procs.values().filter(|p| p.background).count());
+            let jobs = self.world.host(n).map_or(0, |h| {
+                h.procs.procs.values().filter(|p| p.background).count()
+            });
             self.flush_trace(false);
             return self.record(format!("[{jobs}] {pid}\n"), 0);
         }
@@ -198,7 +243,12 @@ impl<'a> Runner<'a> {
         let words: Vec<&str> = line.split_whitespace().collect();
         Some(match (words.as_slice(), self.world.showmacs(n)) {
             (["brctl", "showmacs", _], Some(table)) => Ok(table),
-            _ => Err(format!("{} is a {}: it runs no commands (a switch takes only `brctl showmacs {}`)", slot.name, slot.node.kind(), slot.name)),
+            _ => Err(format!(
+                "{} is a {}: it runs no commands (a switch takes only `brctl showmacs {}`)",
+                slot.name,
+                slot.node.kind(),
+                slot.name
+            )),
         })
     }
 
@@ -220,7 +270,11 @@ impl<'a> Runner<'a> {
             Ok(_) => {
                 self.world.interrupt(n, pid);
                 self.flush_trace(false);
-                let status = self.world.host(n).and_then(|h| h.procs.procs.get(&pid)).and_then(|p| p.status);
+                let status = self
+                    .world
+                    .host(n)
+                    .and_then(|h| h.procs.procs.get(&pid))
+                    .and_then(|p| p.status);
                 if let Some(h) = self.world.host_mut(n) {
                     if let Some(p) = h.procs.procs.get_mut(&pid) {
                         p.terminal.push_str("^C\n");
@@ -235,7 +289,18 @@ impl<'a> Runner<'a> {
 
     /// `wait`: runs until the node's background jobs end, and shows what they printed.
     fn wait(&mut self, n: usize) -> Result<(), String> {
-        let jobs: Vec<Pid> = self.world.host(n).map(|h| h.procs.procs.values().filter(|p| p.background).map(|p| p.pid).collect()).unwrap_or_default();
+        let jobs: Vec<Pid> = self
+            .world
+            .host(n)
+            .map(|h| {
+                h.procs
+                    .procs
+                    .values()
+                    .filter(|p| p.background)
+                    .map(|p| p.pid)
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut output = String::new();
         let mut status = 0;
         for pid in jobs {
@@ -250,7 +315,9 @@ impl<'a> Runner<'a> {
             return Err("expect needs a NODE: command before it".into());
         };
         if let Some(problem) = e.check(output, *status) {
-            return Err(format!("{problem}\n--- actual output (exit status {status}) ---\n{output}---"));
+            return Err(format!(
+                "{problem}\n--- actual output (exit status {status}) ---\n{output}---"
+            ));
         }
         self.expects += 1;
         Ok(())
@@ -259,14 +326,31 @@ impl<'a> Runner<'a> {
     /// The end of the lab: background jobs get Ctrl-C and show their output; captures close.
     fn finish(&mut self) -> Result<(), String> {
         for n in 0..self.world.nodes.len() {
-            let running: Vec<Pid> = self.world.host(n).map(|h| h.procs.running().filter(|p| p.background).map(|p| p.pid).collect()).unwrap_or_default();
+            let running: Vec<Pid> = self
+                .world
+                .host(n)
+                .map(|h| {
+                    h.procs
+                        .running()
+                        .filter(|p| p.background)
+                        .map(|p| p.pid)
+                        .collect()
+                })
+                .unwrap_or_default();
             for pid in running {
                 self.world.interrupt(n, pid);
             }
             let leftovers: Vec<(Pid, String)> = self
                 .world
                 .host_mut(n)
-                .map(|h| h.procs.procs.values_mut().filter(|p| !p.terminal.is_empty()).map(|p| (p.pid, std::mem::take(&mut p.terminal))).collect())
+                .map(|h| {
+                    h.procs
+                        .procs
+                        .values_mut()
+                        .filter(|p| !p.terminal.is_empty())
+                        .map(|p| (p.pid, std::mem::take(&mut p.terminal)))
+                        .collect()
+                })
                 .unwrap_or_default();
             for (pid, text) in leftovers {
                 let name = self.world.nodes[n].name.clone();

@@ -15,7 +15,10 @@ pub struct Host {
 impl Host {
     pub fn new(name: &str, rng: Rng) -> Host {
         // Boot has run a few hundred processes before the lab's first command.
-        Host { kernel: Kernel::new(name, rng), procs: ProcTable::new(1000) }
+        Host {
+            kernel: Kernel::new(name, rng),
+            procs: ProcTable::new(1000),
+        }
     }
 
     pub fn receive(&mut self, port: usize, frame: &[u8], ctx: &mut Ctx) {
@@ -29,11 +32,21 @@ impl Host {
     }
 
     pub fn next_wake(&self) -> Option<Time> {
-        [self.kernel.neigh.next_timer(), self.procs.next_wake()].into_iter().flatten().min()
+        [self.kernel.neigh.next_timer(), self.procs.next_wake()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Starts a program as a new process and lets it run until it first waits.
-    pub fn spawn(&mut self, name: &str, cmdline: &str, prog: Box<dyn Program>, background: bool, ctx: &mut Ctx) -> Pid {
+    pub fn spawn(
+        &mut self,
+        name: &str,
+        cmdline: &str,
+        prog: Box<dyn Program>,
+        background: bool,
+        ctx: &mut Ctx,
+    ) -> Pid {
         let pid = self.procs.insert(name, cmdline, prog, background);
         self.settle(ctx);
         pid
@@ -63,13 +76,29 @@ impl Host {
     }
 
     fn poll(&mut self, pid: Pid, ctx: &mut Ctx, interrupt: bool) -> bool {
-        let Some(proc) = self.procs.procs.get_mut(&pid) else { return false };
-        let Some(mut prog) = proc.prog.take() else { return false };
-        let mut sys = Sys { k: &mut self.kernel, ctx, pid, out: String::new(), err: String::new() };
-        let result = if interrupt { Poll::Exit(prog.interrupt(&mut sys)) } else { prog.poll(&mut sys) };
+        let Some(proc) = self.procs.procs.get_mut(&pid) else {
+            return false;
+        };
+        let Some(mut prog) = proc.prog.take() else {
+            return false;
+        };
+        let mut sys = Sys {
+            k: &mut self.kernel,
+            ctx,
+            pid,
+            out: String::new(),
+            err: String::new(),
+        };
+        let result = if interrupt {
+            Poll::Exit(prog.interrupt(&mut sys))
+        } else {
+            prog.poll(&mut sys)
+        };
         let (out, err) = (sys.out, sys.err);
         let changed = !out.is_empty() || !err.is_empty() || matches!(result, Poll::Exit(_));
-        let Some(proc) = self.procs.procs.get_mut(&pid) else { return changed };
+        let Some(proc) = self.procs.procs.get_mut(&pid) else {
+            return changed;
+        };
         proc.terminal.push_str(&out);
         proc.terminal.push_str(&err);
         match result {
@@ -88,7 +117,12 @@ impl Host {
 
     /// SIGINT to a process (Ctrl-C in the foreground, or the end of the lab).
     pub fn interrupt(&mut self, pid: Pid, ctx: &mut Ctx) {
-        if self.procs.procs.get(&pid).is_some_and(|p| p.status.is_none()) {
+        if self
+            .procs
+            .procs
+            .get(&pid)
+            .is_some_and(|p| p.status.is_none())
+        {
             self.poll(pid, ctx, true);
             self.settle(ctx);
         }

@@ -32,12 +32,28 @@ impl Switch {
         dst.copy_from_slice(&frame[..6]);
         src.copy_from_slice(&frame[6..12]);
         self.learn(src, port, ctx);
-        let known = self.fdb.get(&dst).filter(|(_, seen)| ctx.now - *seen <= AGEING_NS).map(|(p, _)| *p);
+        let known = self
+            .fdb
+            .get(&dst)
+            .filter(|(_, seen)| ctx.now - *seen <= AGEING_NS)
+            .map(|(p, _)| *p);
         match known {
             _ if dst[0] & 1 == 1 => self.flood(port, frame, ctx, "broadcast"),
-            Some(p) if p == port => why!(ctx, "switch", "{} is on port {}, where it came from: filtered", fmt_mac(&dst), p + 1),
+            Some(p) if p == port => why!(
+                ctx,
+                "switch",
+                "{} is on port {}, where it came from: filtered",
+                fmt_mac(&dst),
+                p + 1
+            ),
             Some(p) => {
-                why!(ctx, "switch", "{} is on port {}: forward", fmt_mac(&dst), p + 1);
+                why!(
+                    ctx,
+                    "switch",
+                    "{} is on port {}: forward",
+                    fmt_mac(&dst),
+                    p + 1
+                );
                 ctx.send(p, frame.to_vec());
             }
             None => self.flood(port, frame, ctx, "unknown unicast"),
@@ -51,8 +67,21 @@ impl Switch {
         let old = self.fdb.insert(src, (port, ctx.now));
         match old {
             Some((p, _)) if p == port => {}
-            Some((p, _)) => why!(ctx, "switch", "{} moved from port {} to port {}", fmt_mac(&src), p + 1, port + 1),
-            None => why!(ctx, "switch", "learned {} on port {}", fmt_mac(&src), port + 1),
+            Some((p, _)) => why!(
+                ctx,
+                "switch",
+                "{} moved from port {} to port {}",
+                fmt_mac(&src),
+                p + 1,
+                port + 1
+            ),
+            None => why!(
+                ctx,
+                "switch",
+                "learned {} on port {}",
+                fmt_mac(&src),
+                port + 1
+            ),
         }
     }
 
@@ -60,7 +89,12 @@ impl Switch {
     fn flood(&mut self, in_port: usize, frame: &[u8], ctx: &mut Ctx, why_flood: &str) {
         let out: Vec<usize> = (0..self.ports).rev().filter(|p| *p != in_port).collect();
         let list: Vec<String> = out.iter().map(|p| (p + 1).to_string()).collect();
-        why!(ctx, "switch", "{why_flood}: flood to ports {}", list.join(" "));
+        why!(
+            ctx,
+            "switch",
+            "{why_flood}: flood to ports {}",
+            list.join(" ")
+        );
         for p in out {
             ctx.send(p, frame.to_vec());
         }
@@ -75,7 +109,13 @@ impl Switch {
                 continue;
             }
             let cs = age / 10_000_000;
-            s.push_str(&format!("{:3}\t{}\tno\t\t{:4}.{:02}\n", port + 1, fmt_mac(mac), cs / 100, cs % 100));
+            s.push_str(&format!(
+                "{:3}\t{}\tno\t\t{:4}.{:02}\n",
+                port + 1,
+                fmt_mac(mac),
+                cs / 100,
+                cs % 100
+            ));
         }
         s
     }
@@ -104,7 +144,10 @@ mod tests {
         let mut ctx = Ctx::new(Time(1), "sw1", true);
         sw.receive(1, &frame(1, 2), &mut ctx);
         assert_eq!(ctx.tx.iter().map(|t| t.port).collect::<Vec<_>>(), [0]);
-        assert!(ctx.reasons.iter().any(|r| r.contains("is on port 1: forward")));
+        assert!(ctx
+            .reasons
+            .iter()
+            .any(|r| r.contains("is on port 1: forward")));
     }
 
     #[test]

@@ -25,19 +25,30 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(now: Time, who: &str, explain: bool) -> Ctx {
-        Ctx { now, who: who.to_string(), explain, reasons: Vec::new(), tx: Vec::new() }
+        Ctx {
+            now,
+            who: who.to_string(),
+            explain,
+            reasons: Vec::new(),
+            tx: Vec::new(),
+        }
     }
 
     /// Records why the stack did something, e.g. `reason("arp", format_args!("reply …"))`.
     /// Formatting happens only when someone will read it. Prefer the `why!` macro.
     pub fn reason(&mut self, what: &str, text: fmt::Arguments) {
         if self.explain {
-            self.reasons.push(format!("{} {}: {}", self.who, what, text));
+            self.reasons
+                .push(format!("{} {}: {}", self.who, what, text));
         }
     }
 
     pub fn send(&mut self, port: usize, frame: Vec<u8>) {
-        self.tx.push(Tx { port, frame, reasons: self.reasons.len() });
+        self.tx.push(Tx {
+            port,
+            frame,
+            reasons: self.reasons.len(),
+        });
     }
 }
 

@@ -25,7 +25,12 @@ pub struct LinkParams {
 impl Default for LinkParams {
     /// 1 Gbit/s Ethernet with no propagation delay, no loss, MTU 1500.
     fn default() -> Self {
-        LinkParams { delay_ns: 0, rate_bps: Some(1_000_000_000), loss_pct: 0.0, mtu: 1500 }
+        LinkParams {
+            delay_ns: 0,
+            rate_bps: Some(1_000_000_000),
+            loss_pct: 0.0,
+            mtu: 1500,
+        }
     }
 }
 
@@ -47,7 +52,12 @@ pub struct Link {
 
 impl Link {
     pub fn new(a: Endpoint, b: Endpoint, params: LinkParams) -> Link {
-        Link { ends: [a, b], params, up: true, busy_until: [Time::ZERO; 2] }
+        Link {
+            ends: [a, b],
+            params,
+            up: true,
+            busy_until: [Time::ZERO; 2],
+        }
     }
 
     /// Which side `end` is (0 or 1), if it is on this link.
@@ -75,7 +85,10 @@ impl Link {
         }
         // The MTU limits the IP packet; the 14-byte Ethernet header comes on top.
         if len > self.params.mtu as usize + 14 {
-            return Err(Refused::TooBig { len, mtu: self.params.mtu });
+            return Err(Refused::TooBig {
+                len,
+                mtu: self.params.mtu,
+            });
         }
         let start = now.max(self.busy_until[side]);
         let done = start + self.serialization_ns(len);
@@ -89,8 +102,16 @@ mod tests {
     use super::*;
 
     fn link(rate: Option<u64>, delay: u64) -> Link {
-        let p = LinkParams { delay_ns: delay, rate_bps: rate, ..LinkParams::default() };
-        Link::new(Endpoint { node: 0, port: 0 }, Endpoint { node: 1, port: 0 }, p)
+        let p = LinkParams {
+            delay_ns: delay,
+            rate_bps: rate,
+            ..LinkParams::default()
+        };
+        Link::new(
+            Endpoint { node: 0, port: 0 },
+            Endpoint { node: 1, port: 0 },
+            p,
+        )
     }
 
     #[test]
@@ -111,7 +132,13 @@ mod tests {
     #[test]
     fn down_and_oversized_frames_are_refused() {
         let mut l = link(None, 0);
-        assert_eq!(l.transmit(0, Time::ZERO, 1515), Err(Refused::TooBig { len: 1515, mtu: 1500 }));
+        assert_eq!(
+            l.transmit(0, Time::ZERO, 1515),
+            Err(Refused::TooBig {
+                len: 1515,
+                mtu: 1500
+            })
+        );
         l.up = false;
         assert_eq!(l.transmit(0, Time::ZERO, 60), Err(Refused::Down));
     }

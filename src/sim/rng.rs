@@ -10,7 +10,9 @@ pub struct Rng {
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed ^ 0x6a09_e667_f3bc_c909 }
+        Rng {
+            state: seed ^ 0x6a09_e667_f3bc_c909,
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {

@@ -36,7 +36,13 @@ impl Time {
     pub fn clock(self) -> String {
         let us = self.0 / US;
         let s = us / 1_000_000;
-        format!("{:02}:{:02}:{:02}.{:06}", (s / 3600) % 24, (s / 60) % 60, s % 60, us % 1_000_000)
+        format!(
+            "{:02}:{:02}:{:02}.{:06}",
+            (s / 3600) % 24,
+            (s / 60) % 60,
+            s % 60,
+            us % 1_000_000
+        )
     }
 }
 
@@ -69,9 +75,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("bad duration '{text}': expected a number with a unit such as 10ms, 1s, 250us"))?;
+    let value: f64 = num.parse().map_err(|_| {
+        format!("bad duration '{text}': expected a number with a unit such as 10ms, 1s, 250us")
+    })?;
     let scale = match unit {
         "" | "s" | "sec" => SEC,
         "ms" => MS,
@@ -79,7 +85,11 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         "ns" => NS,
         "m" | "min" => 60 * SEC,
         "h" => 3600 * SEC,
-        _ => return Err(format!("bad duration '{text}': unknown unit '{unit}' (use ns, us, ms, s, m)")),
+        _ => {
+            return Err(format!(
+                "bad duration '{text}': unknown unit '{unit}' (use ns, us, ms, s, m)"
+            ))
+        }
     };
     let ns = value * scale as f64;
     if !ns.is_finite() || ns < 0.0 || ns > u64::MAX as f64 / 2.0 {
@@ -95,15 +105,19 @@ pub fn parse_rate(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("bad rate '{text}': expected a number with a unit such as 10Mbit or 1Gbit"))?;
+    let value: f64 = num.parse().map_err(|_| {
+        format!("bad rate '{text}': expected a number with a unit such as 10Mbit or 1Gbit")
+    })?;
     let scale: f64 = match unit {
         "bit" | "bps" => 1.0,
         "kbit" | "kbps" => 1e3,
         "mbit" | "mbps" => 1e6,
         "gbit" | "gbps" => 1e9,
-        _ => return Err(format!("bad rate '{text}': unknown unit '{unit}' (use bit, kbit, Mbit, Gbit)")),
+        _ => {
+            return Err(format!(
+                "bad rate '{text}': unknown unit '{unit}' (use bit, kbit, Mbit, Gbit)"
+            ))
+        }
     };
     let bps = value * scale;
     if !(1.0..=1e13).contains(&bps) {

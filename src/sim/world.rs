@@ -25,8 +25,15 @@ use std::rc::Rc;
 const ETH_MIN: usize = 60;
 
 enum Event {
-    Frame { node: usize, port: usize, frame: Vec<u8>, from: usize },
-    Timer { node: usize },
+    Frame {
+        node: usize,
+        port: usize,
+        frame: Vec<u8>,
+        from: usize,
+    },
+    Timer {
+        node: usize,
+    },
 }
 
 pub struct NodeSlot {
@@ -39,9 +46,19 @@ pub struct NodeSlot {
 #[derive(Clone, Debug)]
 pub enum TraceKind {
     /// A frame arrived at `node:port` from the node at the other end of the cable.
-    Rx { node: String, port: String, from: String, frame: Vec<u8> },
-    Timer { node: String },
-    Command { node: String, line: String },
+    Rx {
+        node: String,
+        port: String,
+        from: String,
+        frame: Vec<u8>,
+    },
+    Timer {
+        node: String,
+    },
+    Command {
+        node: String,
+        line: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -140,7 +157,9 @@ impl World {
 
     pub fn add_node(&mut self, name: &str, kind: &str) -> Result<usize, String> {
         if !valid_name(name) {
-            return Err(format!("bad node name '{name}': use letters, digits, '-' and '_', starting with a letter"));
+            return Err(format!(
+                "bad node name '{name}': use letters, digits, '-' and '_', starting with a letter"
+            ));
         }
         if self.node_index(name).is_some() {
             return Err(format!("duplicate node name '{name}'"));
@@ -158,7 +177,11 @@ impl World {
             "hub" => Node::Hub(Hub::default()),
             other => return Err(format!("unknown node kind '{other}'")),
         };
-        self.nodes.push(NodeSlot { name: name.to_string(), node, ports: BTreeMap::new() });
+        self.nodes.push(NodeSlot {
+            name: name.to_string(),
+            node,
+            ports: BTreeMap::new(),
+        });
         self.refresh_hosts();
         Ok(index)
     }
@@ -166,7 +189,12 @@ impl World {
     /// Plugs a cable between two node ports. A host port is an interface (`eth0`), created
     /// on first use with a MAC derived from node and interface number; a switch or hub port is
     /// the next free one.
-    pub fn connect(&mut self, a: (&str, Option<&str>), b: (&str, Option<&str>), params: LinkParams) -> Result<usize, String> {
+    pub fn connect(
+        &mut self,
+        a: (&str, Option<&str>),
+        b: (&str, Option<&str>),
+        params: LinkParams,
+    ) -> Result<usize, String> {
         let ea = self.plug(a.0, a.1, params.mtu)?;
         let eb = self.plug(b.0, b.1, params.mtu)?;
         if ea == eb {
@@ -182,15 +210,25 @@ impl World {
     }
 
     fn plug(&mut self, name: &str, iface: Option<&str>, mtu: u16) -> Result<Endpoint, String> {
-        let node = self.node_index(name).ok_or_else(|| format!("unknown node '{name}'"))?;
+        let node = self
+            .node_index(name)
+            .ok_or_else(|| format!("unknown node '{name}'"))?;
         let slot = &mut self.nodes[node];
-        let port = match (&mut slot.node, iface) {
-            (Node::Host(h), Some(ifname)) => host_port(h, node, ifname, mtu)?,
-            (Node::Host(_), None) => return Err(format!("'{name}' is a host: say which interface, e.g. {name}:eth0")),
-            (Node::Switch(s), None) => s.add_port(),
-            (Node::Hub(s), None) => s.add_port(),
-            (_, Some(i)) => return Err(format!("'{name}' is a {}: its ports have no names (write just {name}, not {name}:{i})", slot.node.kind())),
-        };
+        let port =
+            match (&mut slot.node, iface) {
+                (Node::Host(h), Some(ifname)) => host_port(h, node, ifname, mtu)?,
+                (Node::Host(_), None) => {
+                    return Err(format!(
+                        "'{name}' is a host: say which interface, e.g. {name}:eth0"
+                    ))
+                }
+                (Node::Switch(s), None) => s.add_port(),
+                (Node::Hub(s), None) => s.add_port(),
+                (_, Some(i)) => return Err(format!(
+                    "'{name}' is a {}: its ports have no names (write just {name}, not {name}:{i})",
+                    slot.node.kind()
+                )),
+            };
         if slot.ports.contains_key(&port) {
             return Err(format!("{name}:{} is already linked", iface.unwrap_or("?")));
         }
@@ -207,14 +245,30 @@ impl World {
 
     /// `link down|up NODE:IF`: pulls the cable (both ends lose carrier) or plugs it back.
     pub fn set_link(&mut self, node: &str, iface: Option<&str>, up: bool) -> Result<(), String> {
-        let n = self.node_index(node).ok_or_else(|| format!("unknown node '{node}'"))?;
+        let n = self
+            .node_index(node)
+            .ok_or_else(|| format!("unknown node '{node}'"))?;
         let port = match (&self.nodes[n].node, iface) {
-            (Node::Host(h), Some(i)) => h.kernel.devs.index_of(i).ok_or_else(|| format!("{node} has no interface '{i}'"))?,
-            (Node::Host(_), None) => return Err(format!("say which interface of {node}, e.g. {node}:eth0")),
-            (_, Some(p)) => p.trim_start_matches("port").parse::<usize>().ok().and_then(|p| p.checked_sub(1)).ok_or_else(|| format!("bad port '{p}' (use port1, port2 …)"))?,
+            (Node::Host(h), Some(i)) => h
+                .kernel
+                .devs
+                .index_of(i)
+                .ok_or_else(|| format!("{node} has no interface '{i}'"))?,
+            (Node::Host(_), None) => {
+                return Err(format!("say which interface of {node}, e.g. {node}:eth0"))
+            }
+            (_, Some(p)) => p
+                .trim_start_matches("port")
+                .parse::<usize>()
+                .ok()
+                .and_then(|p| p.checked_sub(1))
+                .ok_or_else(|| format!("bad port '{p}' (use port1, port2 …)"))?,
             (_, None) => return Err(format!("say which port of {node}, e.g. {node}:port1")),
         };
-        let id = *self.nodes[n].ports.get(&port).ok_or_else(|| format!("{node}:{} is not linked", iface.unwrap_or("")))?;
+        let id = *self.nodes[n]
+            .ports
+            .get(&port)
+            .ok_or_else(|| format!("{node}:{} is not linked", iface.unwrap_or("")))?;
         self.links[id].up = up;
         for e in self.links[id].ends {
             self.set_carrier(e, up);
@@ -231,27 +285,53 @@ impl World {
     }
 
     /// Starts a program on a host now; its frames go out and its reasons are traced.
-    pub fn spawn(&mut self, node: usize, name: &str, cmdline: &str, prog: Box<dyn Program>, background: bool) -> Result<Pid, String> {
+    pub fn spawn(
+        &mut self,
+        node: usize,
+        name: &str,
+        cmdline: &str,
+        prog: Box<dyn Program>,
+        background: bool,
+    ) -> Result<Pid, String> {
         let slot = self.nodes.get_mut(node).ok_or("no such node")?;
         let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
         let nodename = slot.name.clone();
         let kind = slot.node.kind();
-        let host = slot.node.host_mut().ok_or_else(|| format!("{nodename} is a {kind}: it runs no commands"))?;
+        let host = slot
+            .node
+            .host_mut()
+            .ok_or_else(|| format!("{nodename} is a {kind}: it runs no commands"))?;
         let pid = host.spawn(name, cmdline, prog, background, &mut ctx);
-        self.after_node(node, ctx, TraceKind::Command { node: nodename, line: cmdline.to_string() });
+        self.after_node(
+            node,
+            ctx,
+            TraceKind::Command {
+                node: nodename,
+                line: cmdline.to_string(),
+            },
+        );
         self.refresh_hosts();
         Ok(pid)
     }
 
     /// Sends SIGINT to a process (Ctrl-C).
     pub fn interrupt(&mut self, node: usize, pid: Pid) {
-        let Some(slot) = self.nodes.get_mut(node) else { return };
+        let Some(slot) = self.nodes.get_mut(node) else {
+            return;
+        };
         let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
         let nodename = slot.name.clone();
         if let Some(h) = slot.node.host_mut() {
             h.interrupt(pid, &mut ctx);
         }
-        self.after_node(node, ctx, TraceKind::Command { node: nodename, line: format!("^C (pid {pid})") });
+        self.after_node(
+            node,
+            ctx,
+            TraceKind::Command {
+                node: nodename,
+                line: format!("^C (pid {pid})"),
+            },
+        );
     }
 
     /// Processes one event. Ok(false) when nothing is left to do.
@@ -259,17 +339,26 @@ impl World {
         if self.stop_at.is_some_and(|n| self.events >= n) {
             return Err(RunError::Stopped);
         }
-        let Some((t, ev)) = self.queue.pop() else { return Ok(false) };
+        let Some((t, ev)) = self.queue.pop() else {
+            return Ok(false);
+        };
         self.now = t;
         self.events += 1;
         match ev {
-            Event::Frame { node, port, frame, from } => self.deliver(node, port, frame, from),
+            Event::Frame {
+                node,
+                port,
+                frame,
+                from,
+            } => self.deliver(node, port, frame, from),
             Event::Timer { node } => {
                 self.scheduled.remove(&(node, t));
                 let slot = &mut self.nodes[node];
                 let mut ctx = Ctx::new(t, &slot.name, self.explain);
                 slot.node.timer(&mut ctx);
-                let kind = TraceKind::Timer { node: slot.name.clone() };
+                let kind = TraceKind::Timer {
+                    node: slot.name.clone(),
+                };
                 self.after_node(node, ctx, kind);
             }
         }
@@ -280,7 +369,11 @@ impl World {
         let slot = &mut self.nodes[node];
         let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
         slot.node.receive(port, &frame, &mut ctx);
-        let comment = if self.captures.is_empty() { String::new() } else { ctx.reasons.join("\n") };
+        let comment = if self.captures.is_empty() {
+            String::new()
+        } else {
+            ctx.reasons.join("\n")
+        };
         self.capture(node, port, &frame, &comment);
         let kind = TraceKind::Rx {
             node: self.nodes[node].name.clone(),
@@ -303,7 +396,12 @@ impl World {
         }
         let quiet_timer = matches!(kind, TraceKind::Timer { .. }) && ctx.reasons.is_empty();
         if self.record_trace && !quiet_timer {
-            self.trace.push(TraceEntry { time: self.now, event: self.events, kind, reasons: ctx.reasons });
+            self.trace.push(TraceEntry {
+                time: self.now,
+                event: self.events,
+                kind,
+                reasons: ctx.reasons,
+            });
         }
         if let Some(t) = self.nodes[node].node.next_wake() {
             let t = t.max(self.now);
@@ -315,11 +413,18 @@ impl World {
 
     fn transmit(&mut self, node: usize, port: usize, mut frame: Vec<u8>, ctx: &mut Ctx) {
         let Some(&id) = self.nodes[node].ports.get(&port) else {
-            why!(ctx, "link", "{} is not plugged in: frame lost", self.nodes[node].node.port_name(port));
+            why!(
+                ctx,
+                "link",
+                "{} is not plugged in: frame lost",
+                self.nodes[node].node.port_name(port)
+            );
             return;
         };
         let link = &mut self.links[id];
-        let Some(side) = link.side_of(Endpoint { node, port }) else { return };
+        let Some(side) = link.side_of(Endpoint { node, port }) else {
+            return;
+        };
         if frame.len() < ETH_MIN {
             frame.resize(ETH_MIN, 0);
         }
@@ -331,10 +436,22 @@ impl World {
                     why!(ctx, "link", "frame lost on the wire (loss {loss}%)");
                     return;
                 }
-                self.queue.push(arrival, Event::Frame { node: peer.node, port: peer.port, frame, from: node });
+                self.queue.push(
+                    arrival,
+                    Event::Frame {
+                        node: peer.node,
+                        port: peer.port,
+                        frame,
+                        from: node,
+                    },
+                );
             }
             Err(Refused::Down) => why!(ctx, "link", "link is down: frame lost"),
-            Err(Refused::TooBig { len, mtu }) => why!(ctx, "link", "{len}-byte frame exceeds link MTU {mtu}: dropped"),
+            Err(Refused::TooBig { len, mtu }) => why!(
+                ctx,
+                "link",
+                "{len}-byte frame exceeds link MTU {mtu}: dropped"
+            ),
         }
     }
 
@@ -366,10 +483,19 @@ impl World {
     }
 
     /// Runs until process `pid` on `node` exits, nothing more can happen, or `deadline`.
-    pub fn run_until_exit(&mut self, node: usize, pid: Pid, deadline: Time, budget: u64) -> Result<Finished, RunError> {
+    pub fn run_until_exit(
+        &mut self,
+        node: usize,
+        pid: Pid,
+        deadline: Time,
+        budget: u64,
+    ) -> Result<Finished, RunError> {
         let start = self.events;
         loop {
-            let status = self.host(node).and_then(|h| h.procs.procs.get(&pid)).map(|p| p.status);
+            let status = self
+                .host(node)
+                .and_then(|h| h.procs.procs.get(&pid))
+                .map(|p| p.status);
             match status {
                 Some(Some(code)) => return Ok(Finished::Exited(code)),
                 None => return Ok(Finished::Exited(0)),
@@ -387,7 +513,10 @@ impl World {
 
     fn check_budget(&self, start: u64, budget: u64) -> Result<(), RunError> {
         if self.events - start >= budget {
-            return Err(RunError::Budget { events: self.events, now: self.now });
+            return Err(RunError::Budget {
+                events: self.events,
+                now: self.now,
+            });
         }
         Ok(())
     }
@@ -402,7 +531,11 @@ impl World {
         let mut writer = CaptureWriter::create(path)?;
         let mut ids = BTreeMap::new();
         for &(node, port) in ifaces {
-            let name = format!("{}:{}", self.nodes[node].name, self.nodes[node].node.port_name(port));
+            let name = format!(
+                "{}:{}",
+                self.nodes[node].name,
+                self.nodes[node].node.port_name(port)
+            );
             ids.insert((node, port), writer.add_interface(&name)?);
         }
         let only = (!ifaces.is_empty()).then(|| ifaces.iter().copied().collect());
@@ -423,8 +556,14 @@ impl World {
             let id = match c.ids.get(&(node, port)) {
                 Some(id) => *id,
                 None => {
-                    let name = format!("{}:{}", self.nodes[node].name, self.nodes[node].node.port_name(port));
-                    let Ok(id) = c.writer.add_interface(&name) else { continue };
+                    let name = format!(
+                        "{}:{}",
+                        self.nodes[node].name,
+                        self.nodes[node].node.port_name(port)
+                    );
+                    let Ok(id) = c.writer.add_interface(&name) else {
+                        continue;
+                    };
                     c.ids.insert((node, port), id);
                     id
                 }
@@ -494,7 +633,9 @@ fn host_port(h: &mut Host, node: usize, ifname: &str, mtu: u16) -> Result<usize,
 
 fn valid_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && name.len() <= 32
 }
 

@@ -28,9 +28,12 @@ pub fn sleep(argv: &[String]) -> Result<u64, String> {
     let Some(arg) = argv.get(1) else {
         return Err("sleep: missing operand\nTry 'sleep --help' for more information.\n".into());
     };
-    let text = arg.strip_suffix('d').map(|d| format!("{}h", d.parse::<f64>().unwrap_or(-1.0) * 24.0));
-    parse_duration(text.as_deref().unwrap_or(arg))
-        .map_err(|_| format!("sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n"))
+    let text = arg
+        .strip_suffix('d')
+        .map(|d| format!("{}h", d.parse::<f64>().unwrap_or(-1.0) * 24.0));
+    parse_duration(text.as_deref().unwrap_or(arg)).map_err(|_| {
+        format!("sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n")
+    })
 }
 
 /// bash's echo: -n (no newline), -e (backslash escapes), -E.
@@ -113,7 +116,11 @@ fn cat(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
 fn ls(sys: &mut Sys, args: &[String]) -> i32 {
     let long = args.iter().any(|a| a.starts_with('-') && a.contains('l'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let targets: Vec<String> = if paths.is_empty() { vec!["/root".into()] } else { paths.iter().map(|p| p.to_string()).collect() };
+    let targets: Vec<String> = if paths.is_empty() {
+        vec!["/root".into()]
+    } else {
+        paths.iter().map(|p| p.to_string()).collect()
+    };
     let mut status = 0;
     for (n, path) in targets.iter().enumerate() {
         if targets.len() > 1 {
@@ -123,7 +130,9 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
             match sys.k.read_file(path) {
                 Ok(data) => ls_line(sys, path, Some(data.len()), long),
                 Err(_) => {
-                    sys.eprint(&format!("ls: cannot access '{path}': No such file or directory\n"));
+                    sys.eprint(&format!(
+                        "ls: cannot access '{path}': No such file or directory\n"
+                    ));
                     status = 2;
                 }
             }
@@ -135,7 +144,11 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
         }
         for name in names {
             let full = format!("{}/{name}", path.trim_end_matches('/'));
-            let size = if sys.k.is_dir(&full) { None } else { sys.k.read_file(&full).ok().map(|d| d.len()) };
+            let size = if sys.k.is_dir(&full) {
+                None
+            } else {
+                sys.k.read_file(&full).ok().map(|d| d.len())
+            };
             ls_line(sys, &name, size, long);
         }
     }
@@ -177,10 +190,19 @@ fn hostname(sys: &mut Sys, args: &[String]) -> i32 {
 
 /// `grep [-v] [-i] [-c] PATTERN [FILE]`: fixed-string match, as most lab uses need.
 fn grep(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
-    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).flat_map(|a| a[1..].chars()).collect();
-    let rest: Vec<&String> = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1)).collect();
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-') && a.len() > 1)
+        .flat_map(|a| a[1..].chars())
+        .collect();
+    let rest: Vec<&String> = args
+        .iter()
+        .filter(|a| !(a.starts_with('-') && a.len() > 1))
+        .collect();
     let Some(pattern) = rest.first() else {
-        sys.eprint("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
+        sys.eprint(
+            "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n",
+        );
         return 2;
     };
     let text = match rest.get(1) {
@@ -193,9 +215,18 @@ fn grep(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
         },
         None => stdin.to_string(),
     };
-    let fold = |s: &str| if flags.contains('i') { s.to_lowercase() } else { s.to_string() };
+    let fold = |s: &str| {
+        if flags.contains('i') {
+            s.to_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
     let needle = fold(pattern);
-    let hits: Vec<&str> = text.lines().filter(|l| fold(l).contains(&needle) != flags.contains('v')).collect();
+    let hits: Vec<&str> = text
+        .lines()
+        .filter(|l| fold(l).contains(&needle) != flags.contains('v'))
+        .collect();
     if flags.contains('c') {
         sys.print(&format!("{}\n", hits.len()));
     } else {
@@ -214,7 +245,11 @@ fn head_tail(sys: &mut Sys, which: &str, args: &[String], stdin: &str) -> i32 {
     let mut n = 10usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let v = if a == "-n" { it.next().map(String::as_str) } else { a.strip_prefix('-') };
+        let v = if a == "-n" {
+            it.next().map(String::as_str)
+        } else {
+            a.strip_prefix('-')
+        };
         match v.and_then(|v| v.parse().ok()) {
             Some(v) => n = v,
             None => {
@@ -224,7 +259,11 @@ fn head_tail(sys: &mut Sys, which: &str, args: &[String], stdin: &str) -> i32 {
         }
     }
     let lines: Vec<&str> = stdin.lines().collect();
-    let pick = if which == "head" { &lines[..n.min(lines.len())] } else { &lines[lines.len().saturating_sub(n)..] };
+    let pick = if which == "head" {
+        &lines[..n.min(lines.len())]
+    } else {
+        &lines[lines.len().saturating_sub(n)..]
+    };
     for l in pick {
         sys.print(&format!("{l}\n"));
     }
@@ -246,7 +285,9 @@ fn mkdir(sys: &mut Sys, args: &[String]) -> i32 {
     let mut status = 0;
     for p in args.iter().filter(|a| !a.starts_with('-')) {
         if sys.k.vfs.mkdir(p).is_err() {
-            sys.eprint(&format!("mkdir: cannot create directory '{p}': File exists\n"));
+            sys.eprint(&format!(
+                "mkdir: cannot create directory '{p}': File exists\n"
+            ));
             status = 1;
         }
     }
@@ -257,7 +298,9 @@ fn rm(sys: &mut Sys, args: &[String]) -> i32 {
     let mut status = 0;
     for p in args.iter().filter(|a| !a.starts_with('-')) {
         if sys.k.vfs.remove(p).is_err() {
-            sys.eprint(&format!("rm: cannot remove '{p}': No such file or directory\n"));
+            sys.eprint(&format!(
+                "rm: cannot remove '{p}': No such file or directory\n"
+            ));
             status = 1;
         }
     }
@@ -270,7 +313,10 @@ mod tests {
 
     #[test]
     fn echo_escapes() {
-        assert_eq!(unescape(r"GET / HTTP/1.0\n"), ("GET / HTTP/1.0\n".to_string(), false));
+        assert_eq!(
+            unescape(r"GET / HTTP/1.0\n"),
+            ("GET / HTTP/1.0\n".to_string(), false)
+        );
         assert_eq!(unescape(r"a\cb"), ("a".to_string(), true));
     }
 

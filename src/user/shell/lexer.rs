@@ -20,7 +20,10 @@ pub struct Word {
 
 impl Word {
     fn lit(text: &str) -> Word {
-        Word { parts: vec![Part::Lit(text.to_string())], quoted: false }
+        Word {
+            parts: vec![Part::Lit(text.to_string())],
+            quoted: false,
+        }
     }
 
     /// The word with variables expanded by `var`.
@@ -144,7 +147,11 @@ fn tokenize(line: &str) -> Result<Vec<Tok>, SyntaxError> {
 
 fn fd_number(word: &Word) -> Option<u32> {
     match word.parts.as_slice() {
-        [Part::Lit(s)] if !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit()) => s.parse().ok(),
+        [Part::Lit(s)]
+            if !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            s.parse().ok()
+        }
         _ => None,
     }
 }
@@ -154,7 +161,9 @@ fn match_op(rest: &[char]) -> Option<(Tok, usize)> {
     if let Some(op) = REDIRS.iter().find(|r| starts(r)) {
         return Some((Tok::Redir { fd: None, op }, op.len()));
     }
-    OPS.iter().find(|o| starts(o)).map(|o| (Tok::Op(o), o.len()))
+    OPS.iter()
+        .find(|o| starts(o))
+        .map(|o| (Tok::Op(o), o.len()))
 }
 
 /// Reads one word up to an unquoted blank or operator character.
@@ -168,7 +177,10 @@ fn read_word(chars: &[char]) -> Result<(Word, usize), SyntaxError> {
         }
         match c {
             '\'' => {
-                let end = chars[i + 1..].iter().position(|&c| c == '\'').ok_or_else(|| unterminated('\''))?;
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .ok_or_else(|| unterminated('\''))?;
                 w.lit(&chars[i + 1..i + 1 + end].iter().collect::<String>());
                 w.quoted = true;
                 i += end + 2;
@@ -230,7 +242,10 @@ fn read_var(chars: &[char], w: &mut WordBuilder) -> usize {
             }
         },
         Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
-            let len = chars[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').count();
+            let len = chars[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                .count();
             w.var(&chars[1..1 + len].iter().collect::<String>());
             len + 1
         }
@@ -270,7 +285,10 @@ impl WordBuilder {
         if parts.is_empty() && self.touched {
             parts.push(Part::Lit(String::new()));
         }
-        Word { parts, quoted: self.quoted }
+        Word {
+            parts,
+            quoted: self.quoted,
+        }
     }
 }
 
@@ -279,21 +297,28 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
     let toks = tokenize(line)?;
     let mut script = Script::default();
     let mut cur = SimpleCmd::default();
-    let mut pipeline = Pipeline { connector: Connector::Always, cmds: Vec::new() };
+    let mut pipeline = Pipeline {
+        connector: Connector::Always,
+        cmds: Vec::new(),
+    };
     let mut iter = toks.into_iter().peekable();
     while let Some(tok) = iter.next() {
         match tok {
             Tok::Word(w) => cur.argv.push(w),
             Tok::Redir { fd, op } => {
                 let Some(Tok::Word(target)) = iter.next() else {
-                    return Err(SyntaxError("syntax error near unexpected token `newline'".into()));
+                    return Err(SyntaxError(
+                        "syntax error near unexpected token `newline'".into(),
+                    ));
                 };
                 let redir = make_redir(fd, op, target, &mut script.heredocs)?;
                 cur.redirs.push(redir);
             }
             Tok::Op(op) => {
                 if cur.argv.is_empty() && cur.redirs.is_empty() {
-                    return Err(SyntaxError(format!("syntax error near unexpected token `{op}'")));
+                    return Err(SyntaxError(format!(
+                        "syntax error near unexpected token `{op}'"
+                    )));
                 }
                 pipeline.cmds.push(std::mem::take(&mut cur));
                 if op == "|" {
@@ -304,10 +329,18 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
                     "||" => Connector::Or,
                     _ => Connector::Always,
                 };
-                script.pipelines.push(std::mem::replace(&mut pipeline, Pipeline { connector, cmds: Vec::new() }));
+                script.pipelines.push(std::mem::replace(
+                    &mut pipeline,
+                    Pipeline {
+                        connector,
+                        cmds: Vec::new(),
+                    },
+                ));
                 if op == "&" {
                     if iter.peek().is_some() {
-                        return Err(SyntaxError("'&' is supported only at the end of a line".into()));
+                        return Err(SyntaxError(
+                            "'&' is supported only at the end of a line".into(),
+                        ));
                     }
                     script.background = true;
                 }
@@ -325,7 +358,12 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
     Ok(script)
 }
 
-fn make_redir(fd: Option<u32>, op: &str, target: Word, heredocs: &mut Vec<String>) -> Result<Redir, SyntaxError> {
+fn make_redir(
+    fd: Option<u32>,
+    op: &str,
+    target: Word,
+    heredocs: &mut Vec<String>,
+) -> Result<Redir, SyntaxError> {
     let (default_fd, op) = match op {
         ">" => (1, RedirOp::Out { append: false }),
         ">>" => (1, RedirOp::Out { append: true }),
@@ -339,10 +377,23 @@ fn make_redir(fd: Option<u32>, op: &str, target: Word, heredocs: &mut Vec<String
         }
     };
     // `>&file` means both stdout and stderr to file, as in bash.
-    if op == RedirOp::Dup && fd.is_none() && default_fd == 1 && fd_number(&target).is_none() && target.text() != "-" {
-        return Ok(Redir { fd: 1, op: RedirOp::Out { append: false }, target });
+    if op == RedirOp::Dup
+        && fd.is_none()
+        && default_fd == 1
+        && fd_number(&target).is_none()
+        && target.text() != "-"
+    {
+        return Ok(Redir {
+            fd: 1,
+            op: RedirOp::Out { append: false },
+            target,
+        });
     }
-    Ok(Redir { fd: fd.unwrap_or(default_fd), op, target })
+    Ok(Redir {
+        fd: fd.unwrap_or(default_fd),
+        op,
+        target,
+    })
 }
 
 /// Splits a lab statement into words with the shell's quoting rules; operators are not
@@ -352,7 +403,9 @@ pub fn split_words(line: &str) -> Result<Vec<String>, SyntaxError> {
         .into_iter()
         .map(|t| match t {
             Tok::Word(w) => Ok(w.text()),
-            Tok::Op(op) | Tok::Redir { op, .. } => Err(SyntaxError(format!("unexpected `{op}' (quote it)"))),
+            Tok::Op(op) | Tok::Redir { op, .. } => {
+                Err(SyntaxError(format!("unexpected `{op}' (quote it)")))
+            }
         })
         .collect()
 }
@@ -364,7 +417,10 @@ pub fn heredoc_markers(line: &str) -> Result<Vec<String>, SyntaxError> {
 
 impl SimpleCmd {
     pub fn words(argv: &[&str]) -> SimpleCmd {
-        SimpleCmd { argv: argv.iter().map(|a| Word::lit(a)).collect(), redirs: Vec::new() }
+        SimpleCmd {
+            argv: argv.iter().map(|a| Word::lit(a)).collect(),
+            redirs: Vec::new(),
+        }
     }
 }
 
@@ -373,13 +429,28 @@ mod tests {
     use super::*;
 
     fn argv(s: &Script, p: usize, c: usize) -> Vec<String> {
-        s.pipelines[p].cmds[c].argv.iter().map(|w| w.expand(&|v| format!("<{v}>"))).collect()
+        s.pipelines[p].cmds[c]
+            .argv
+            .iter()
+            .map(|w| w.expand(&|v| format!("<{v}>")))
+            .collect()
     }
 
     #[test]
     fn quotes_escapes_and_vars() {
         let s = parse(r#"echo -e 'GET / HTTP/1.0\n' "pid $$" a\ b "x\"y" ${HOME}z"#).unwrap();
-        assert_eq!(argv(&s, 0, 0), ["echo", "-e", "GET / HTTP/1.0\\n", "pid <$>", "a b", "x\"y", "<HOME>z"]);
+        assert_eq!(
+            argv(&s, 0, 0),
+            [
+                "echo",
+                "-e",
+                "GET / HTTP/1.0\\n",
+                "pid <$>",
+                "a b",
+                "x\"y",
+                "<HOME>z"
+            ]
+        );
     }
 
     #[test]
@@ -391,7 +462,10 @@ mod tests {
         assert_eq!(s.pipelines[0].cmds[0].redirs[0].op, RedirOp::Dup);
         assert_eq!(s.pipelines[1].cmds[0].redirs[1].fd, 2);
         let s = parse("echo 1 > /proc/sys/net/ipv4/ip_forward").unwrap();
-        assert_eq!(s.pipelines[0].cmds[0].redirs[0].target.text(), "/proc/sys/net/ipv4/ip_forward");
+        assert_eq!(
+            s.pipelines[0].cmds[0].redirs[0].target.text(),
+            "/proc/sys/net/ipv4/ip_forward"
+        );
     }
 
     #[test]

@@ -16,7 +16,10 @@ use lexer::{Connector, RedirOp, Script, SimpleCmd};
 #[derive(Clone, Debug, PartialEq)]
 enum Dest {
     Terminal,
-    File { path: String, append: bool },
+    File {
+        path: String,
+        append: bool,
+    },
     Null,
     /// Into the next pipeline stage.
     Pipe,
@@ -44,7 +47,14 @@ pub struct Shell {
 impl Shell {
     /// A shell for one line. `bodies` are the heredoc texts, in the order the line opens them.
     pub fn new(script: Script, bodies: Vec<String>) -> Shell {
-        Shell { script, bodies, next: 0, status: 0, running: None, pipe: String::new() }
+        Shell {
+            script,
+            bodies,
+            next: 0,
+            status: 0,
+            running: None,
+            pipe: String::new(),
+        }
     }
 
     fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
@@ -96,7 +106,12 @@ impl Shell {
             }
             match tools::lookup(&argv[0]) {
                 Some(Command::Program(spawn)) => {
-                    self.running = Some(Running { prog: spawn(&argv), name: argv[0].clone(), fds, rest: cmds });
+                    self.running = Some(Running {
+                        prog: spawn(&argv),
+                        name: argv[0].clone(),
+                        fds,
+                        rest: cmds,
+                    });
                     return;
                 }
                 Some(Command::Builtin(f)) => {
@@ -115,7 +130,12 @@ impl Shell {
             match builtins::sleep(argv) {
                 Ok(ns) => {
                     let until = sys.now() + ns;
-                    self.running = Some(Running { prog: Box::new(Sleep(until)), name: "sleep".into(), fds: fds.clone(), rest: Vec::new() });
+                    self.running = Some(Running {
+                        prog: Box::new(Sleep(until)),
+                        name: "sleep".into(),
+                        fds: fds.clone(),
+                        rest: Vec::new(),
+                    });
                 }
                 Err(msg) => {
                     sys.eprint(&msg);
@@ -138,8 +158,16 @@ impl Shell {
 
     /// Applies redirections left to right, as bash does. Returns the fds for stdout/stderr
     /// and the stdin text, or None after printing bash's error.
-    fn setup_redirs(&mut self, sys: &mut Sys, cmd: &SimpleCmd, last: bool) -> Option<([Dest; 2], String)> {
-        let mut fds = [if last { Dest::Terminal } else { Dest::Pipe }, Dest::Terminal];
+    fn setup_redirs(
+        &mut self,
+        sys: &mut Sys,
+        cmd: &SimpleCmd,
+        last: bool,
+    ) -> Option<([Dest; 2], String)> {
+        let mut fds = [
+            if last { Dest::Terminal } else { Dest::Pipe },
+            Dest::Terminal,
+        ];
         let mut stdin = std::mem::take(&mut self.pipe);
         for r in &cmd.redirs {
             let target = r.target.expand(&|_| String::new());
@@ -147,7 +175,10 @@ impl Shell {
                 (RedirOp::Out { append }, 1 | 2) => {
                     let dest = file_dest(&target, *append);
                     if let Dest::File { path, append } = &dest {
-                        if let Err(e) = sys.k.write_file(path, b"", *append || r.fd == 2 && fds[0] == dest) {
+                        if let Err(e) =
+                            sys.k
+                                .write_file(path, b"", *append || r.fd == 2 && fds[0] == dest)
+                        {
                             sys.eprint(&format!("bash: {target}: {}\n", write_error(&e)));
                             return None;
                         }
@@ -179,7 +210,11 @@ impl Shell {
     }
 
     fn heredoc_index(&self, marker: &str) -> usize {
-        self.script.heredocs.iter().position(|m| m == marker).unwrap_or(0)
+        self.script
+            .heredocs
+            .iter()
+            .position(|m| m == marker)
+            .unwrap_or(0)
     }
 
     /// Sends a command's output where its fds point.
@@ -206,7 +241,11 @@ impl Shell {
     fn poll_running(&mut self, sys: &mut Sys, interrupt: bool) -> Option<Poll> {
         let mut run = self.running.take()?;
         let mut child = child_sys(sys);
-        let poll = if interrupt { Poll::Exit(run.prog.interrupt(&mut child)) } else { run.prog.poll(&mut child) };
+        let poll = if interrupt {
+            Poll::Exit(run.prog.interrupt(&mut child))
+        } else {
+            run.prog.poll(&mut child)
+        };
         let (out, err) = (child.out, child.err);
         self.route(sys, &run.name, &run.fds, out, err);
         match poll {
@@ -226,14 +265,23 @@ impl Shell {
 
 /// A Sys for a command the shell runs: same kernel and time, fresh output buffers.
 fn child_sys<'a>(sys: &'a mut Sys) -> Sys<'a> {
-    Sys { k: &mut *sys.k, ctx: &mut *sys.ctx, pid: sys.pid, out: String::new(), err: String::new() }
+    Sys {
+        k: &mut *sys.k,
+        ctx: &mut *sys.ctx,
+        pid: sys.pid,
+        out: String::new(),
+        err: String::new(),
+    }
 }
 
 fn file_dest(target: &str, append: bool) -> Dest {
     if target == "/dev/null" {
         Dest::Null
     } else {
-        Dest::File { path: target.to_string(), append }
+        Dest::File {
+            path: target.to_string(),
+            append,
+        }
     }
 }
 

@@ -47,6 +47,20 @@ pub fn lookup(name: &str) -> Option<Command> {
 
 /// Every command name (tools and shell builtins), for `help` and tab completion.
 pub const NAMES: &[&str] = &[
-    "arp", "arping", "cat", "echo", "hostname", "ifconfig", "ip", "ls", "netstat", "ping", "route", "sleep", "sysctl",
-    "tcpdump", "traceroute", "wait",
+    "arp",
+    "arping",
+    "cat",
+    "echo",
+    "hostname",
+    "ifconfig",
+    "ip",
+    "ls",
+    "netstat",
+    "ping",
+    "route",
+    "sleep",
+    "sysctl",
+    "tcpdump",
+    "traceroute",
+    "wait",
 ];
