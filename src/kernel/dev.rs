@@ -51,21 +51,20 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     };
     if !dev.up {
         dev.stats.rx_dropped += 1;
-        let name = dev.name.clone();
-        why!(ctx, "dev", "{name} is down: frame dropped");
+        why!(ctx, "dev", "{} is down: frame dropped", dev.name);
         return;
     }
     dev.stats.rx_packets += 1;
     dev.stats.rx_bytes += frame.len() as u64;
     let mac = dev.mac;
-    let name = dev.name.clone();
     k.sockets.tap(ifindex, false, frame, ctx.now);
     if frame.len() < ETH_HDR {
         why!(
             ctx,
             "dev",
-            "runt frame of {} bytes on {name} dropped",
-            frame.len()
+            "runt frame of {} bytes on {} dropped",
+            frame.len(),
+            k.dev_name(ifindex)
         );
         return;
     }
@@ -76,6 +75,7 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     } else if dst == BROADCAST_MAC || dst[0] & 1 == 1 {
         PktType::Broadcast
     } else {
+        let name = k.dev_name(ifindex);
         why!(
             ctx,
             "dev",

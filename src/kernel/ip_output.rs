@@ -150,18 +150,19 @@ pub fn ip_local_out(
         }
         OutRoute::Remote { dev, nexthop, src } => {
             let src = out.src.unwrap_or(src);
-            let via = if nexthop == out.dst {
-                String::new()
-            } else {
-                format!(" via {nexthop}")
-            };
-            why!(
-                ctx,
-                "ip",
-                "route to {}{via} dev {}, src {src}",
-                out.dst,
-                k.dev_name(dev)
-            );
+            if ctx.explain {
+                let via = match nexthop == out.dst {
+                    true => String::new(),
+                    false => format!(" via {nexthop}"),
+                };
+                let dev_name = k.dev_name(dev);
+                why!(
+                    ctx,
+                    "ip",
+                    "route to {}{via} dev {dev_name}, src {src}",
+                    out.dst
+                );
+            }
             let pkt = build(k, src, &out, payload);
             send_via(k, ctx, dev, nexthop, pkt);
         }

@@ -142,9 +142,13 @@ impl Sysctl {
         self.int(&format!("net.ipv4.conf.{dev}.forwarding")) != 0
     }
 
-    /// A `net.ipv4.neigh.default.*` value.
+    /// A `net.ipv4.neigh.default.*` value (read per packet, so the key is looked up by its
+    /// suffix instead of being built).
     pub fn neigh(&self, key: &str) -> i64 {
-        self.int(&format!("net.ipv4.neigh.default.{key}"))
+        GLOBAL_KEYS
+            .iter()
+            .find(|(k, _)| k.strip_prefix("net.ipv4.neigh.default.") == Some(key))
+            .map_or(0, |(k, _)| self.int(k))
     }
 }
 
