@@ -270,7 +270,7 @@ fn neigh_event_ns(k: &mut Kernel, ctx: &mut Ctx, dev: usize, ip: Ipv4Addr, mac: 
         Some(i) => i,
         None => k.neigh.create(dev, ip, ctx.now),
     };
-    neigh_update(k, ctx, i, mac, Nud::Stale, true, "learned from its request");
+    neigh_update(k, ctx, i, mac, Nud::Stale, true, "its request to us");
 }
 
 /// The "update our ARP tables" part of arp_process for packets not answered above.

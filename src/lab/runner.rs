@@ -268,22 +268,35 @@ impl<'a> Runner<'a> {
         match outcome {
             Ok(crate::sim::world::Finished::Exited(code)) => Ok(code),
             Ok(_) => {
+                // As in a terminal: `^C` is echoed where it was typed, then the program's
+                // last words (tcpdump's statistics) follow on the next line.
+                self.terminal_of(n, pid, |t| t.push_str("^C"));
                 self.world.interrupt(n, pid);
                 self.flush_trace(false);
+                self.terminal_of(n, pid, |t| {
+                    if t.ends_with("^C") {
+                        t.push('\n');
+                    }
+                });
                 let status = self
                     .world
                     .host(n)
                     .and_then(|h| h.procs.procs.get(&pid))
                     .and_then(|p| p.status);
-                if let Some(h) = self.world.host_mut(n) {
-                    if let Some(p) = h.procs.procs.get_mut(&pid) {
-                        p.terminal.push_str("^C\n");
-                    }
-                }
                 Ok(status.unwrap_or(130))
             }
             Err(RunError::Stopped) => Err("stopped".into()),
             Err(e) => Err(e.message(self.budget)),
+        }
+    }
+
+    fn terminal_of(&mut self, n: usize, pid: Pid, f: impl FnOnce(&mut String)) {
+        if let Some(p) = self
+            .world
+            .host_mut(n)
+            .and_then(|h| h.procs.procs.get_mut(&pid))
+        {
+            f(&mut p.terminal);
         }
     }
 

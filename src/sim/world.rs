@@ -214,21 +214,22 @@ impl World {
             .node_index(name)
             .ok_or_else(|| format!("unknown node '{name}'"))?;
         let slot = &mut self.nodes[node];
-        let port =
-            match (&mut slot.node, iface) {
-                (Node::Host(h), Some(ifname)) => host_port(h, node, ifname, mtu)?,
-                (Node::Host(_), None) => {
-                    return Err(format!(
-                        "'{name}' is a host: say which interface, e.g. {name}:eth0"
-                    ))
-                }
-                (Node::Switch(s), None) => s.add_port(),
-                (Node::Hub(s), None) => s.add_port(),
-                (_, Some(i)) => return Err(format!(
+        let port = match (&mut slot.node, iface) {
+            (Node::Host(h), Some(ifname)) => host_port(h, node, ifname, mtu)?,
+            (Node::Host(_), None) => {
+                return Err(format!(
+                    "'{name}' is a host: say which interface, e.g. {name}:eth0"
+                ))
+            }
+            (Node::Switch(s), None) => s.add_port(),
+            (Node::Hub(s), None) => s.add_port(),
+            (_, Some(i)) => {
+                return Err(format!(
                     "'{name}' is a {}: its ports have no names (write just {name}, not {name}:{i})",
                     slot.node.kind()
-                )),
-            };
+                ))
+            }
+        };
         if slot.ports.contains_key(&port) {
             return Err(format!("{name}:{} is already linked", iface.unwrap_or("?")));
         }

@@ -175,11 +175,8 @@ impl Shell {
                 (RedirOp::Out { append }, 1 | 2) => {
                     let dest = file_dest(&target, *append);
                     if let Dest::File { path, append } = &dest {
-                        if let Err(e) =
-                            sys.k
-                                .write_file(path, b"", *append || r.fd == 2 && fds[0] == dest)
-                        {
-                            sys.eprint(&format!("bash: {target}: {}\n", write_error(&e)));
+                        if let Err(msg) = open_for_write(sys, path, *append) {
+                            sys.eprint(&format!("bash: {target}: {msg}\n"));
                             return None;
                         }
                     }
@@ -283,6 +280,17 @@ fn file_dest(target: &str, append: bool) -> Dest {
             append,
         }
     }
+}
+
+/// What `open(path, O_WRONLY|O_CREAT|(O_TRUNC or O_APPEND))` does before the command runs.
+/// A /proc/sys file is not truncated: only the value written later counts.
+fn open_for_write(sys: &mut Sys, path: &str, append: bool) -> Result<(), &'static str> {
+    if crate::kernel::vfs::normalize(path).starts_with("/proc/") {
+        return sys.k.read_file(path).map(|_| ()).map_err(|e| e.message());
+    }
+    sys.k
+        .write_file(path, b"", append)
+        .map_err(|e| write_error(&e))
 }
 
 fn write_error(e: &WriteError) -> &'static str {

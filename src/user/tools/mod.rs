@@ -8,13 +8,19 @@ use crate::kernel::process::{Program, Sys};
 pub mod args;
 pub mod arp;
 pub mod arping;
+pub mod fmt;
 pub mod ifconfig;
 pub mod ip;
 pub mod netstat;
 pub mod ping;
+pub mod ping_opts;
+pub mod ping_stats;
 pub mod route;
 pub mod sysctl;
 pub mod tcpdump;
+pub mod tcpdump_filter;
+#[cfg(test)]
+pub mod testkit;
 pub mod traceroute;
 
 /// A command that finishes immediately: writes to `sys.out`/`sys.err`, returns the exit status.
