@@ -5,16 +5,16 @@
 //! be repeated exactly and stopped at any event number (`stop_at`), which is how the REPL's
 //! `back` replays to event N−1.
 
+use super::captures::Captures;
 use super::ctx::Ctx;
 use super::link::{Endpoint, Link, LinkParams, Refused};
 use super::queue::EventQueue;
 use super::rng::Rng;
 use super::time::Time;
-use crate::capture::CaptureWriter;
-use crate::kernel::netdev::fmt_mac;
 use crate::kernel::process::Program;
 use crate::kernel::socket::Pid;
 use crate::node::{Host, Hub, Node, Switch};
+use crate::trace::{TraceEntry, TraceKind};
 use crate::why;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -41,32 +41,6 @@ pub struct NodeSlot {
     pub node: Node,
     /// Port → link id. For hosts the port is the interface index.
     pub ports: BTreeMap<usize, usize>,
-}
-
-#[derive(Clone, Debug)]
-pub enum TraceKind {
-    /// A frame arrived at `node:port` from the node at the other end of the cable.
-    Rx {
-        node: String,
-        port: String,
-        from: String,
-        frame: Vec<u8>,
-    },
-    Timer {
-        node: String,
-    },
-    Command {
-        node: String,
-        line: String,
-    },
-}
-
-#[derive(Clone, Debug)]
-pub struct TraceEntry {
-    pub time: Time,
-    pub event: u64,
-    pub kind: TraceKind,
-    pub reasons: Vec<String>,
 }
 
 /// Why a run stopped before it was asked to.
@@ -101,13 +75,6 @@ pub enum Finished {
     Deadline,
 }
 
-struct CaptureSink {
-    writer: CaptureWriter,
-    /// The interfaces this capture listens on; `None` = every host interface.
-    only: Option<BTreeSet<(usize, usize)>>,
-    ids: BTreeMap<(usize, usize), u32>,
-}
-
 pub struct World {
     pub nodes: Vec<NodeSlot>,
     pub links: Vec<Link>,
@@ -122,7 +89,7 @@ pub struct World {
     pub trace: Vec<TraceEntry>,
     pub record_trace: bool,
     pub stop_at: Option<u64>,
-    captures: Vec<CaptureSink>,
+    captures: Captures,
     scheduled: BTreeSet<(usize, Time)>,
 }
 
@@ -140,7 +107,7 @@ impl World {
             trace: Vec::new(),
             record_trace: true,
             stop_at: None,
-            captures: Vec::new(),
+            captures: Captures::default(),
             scheduled: BTreeSet::new(),
         }
     }
@@ -529,56 +496,34 @@ impl World {
     /// Starts a capture. With interfaces named, exactly those, declared in that order;
     /// without, every host interface that carries a frame.
     pub fn add_capture(&mut self, path: &Path, ifaces: &[(usize, usize)]) -> Result<(), String> {
-        let mut writer = CaptureWriter::create(path)?;
-        let mut ids = BTreeMap::new();
-        for &(node, port) in ifaces {
-            let name = format!(
-                "{}:{}",
-                self.nodes[node].name,
-                self.nodes[node].node.port_name(port)
-            );
-            ids.insert((node, port), writer.add_interface(&name)?);
-        }
-        let only = (!ifaces.is_empty()).then(|| ifaces.iter().copied().collect());
-        self.captures.push(CaptureSink { writer, only, ids });
-        Ok(())
+        let named: Vec<((usize, usize), String)> = ifaces
+            .iter()
+            .map(|&(n, p)| ((n, p), self.port_label(n, p)))
+            .collect();
+        self.captures.add(path, &named)
+    }
+
+    fn port_label(&self, node: usize, port: usize) -> String {
+        port_label(&self.nodes, node, port)
     }
 
     fn capture(&mut self, node: usize, port: usize, frame: &[u8], comment: &str) {
         let is_host = self.nodes[node].node.host().is_some();
-        for c in &mut self.captures {
-            let wanted = match &c.only {
-                Some(set) => set.contains(&(node, port)),
-                None => is_host,
-            };
-            if !wanted {
-                continue;
-            }
-            let id = match c.ids.get(&(node, port)) {
-                Some(id) => *id,
-                None => {
-                    let name = format!(
-                        "{}:{}",
-                        self.nodes[node].name,
-                        self.nodes[node].node.port_name(port)
-                    );
-                    let Ok(id) = c.writer.add_interface(&name) else {
-                        continue;
-                    };
-                    c.ids.insert((node, port), id);
-                    id
-                }
-            };
-            let _ = c.writer.write_frame(id, self.now.nanos(), frame, comment);
-        }
+        let nodes = &self.nodes;
+        let label = || port_label(nodes, node, port);
+        self.captures.write(
+            (node, port),
+            is_host,
+            label,
+            self.now.nanos(),
+            frame,
+            comment,
+        );
     }
 
     /// Closes every capture file.
     pub fn finish_captures(&mut self) -> Result<(), String> {
-        for c in self.captures.drain(..) {
-            c.writer.finish()?;
-        }
-        Ok(())
+        self.captures.finish()
     }
 
     /// Rebuilds the lab's part of every /etc/hosts: each node's primary addresses (not
@@ -640,14 +585,7 @@ fn valid_name(name: &str) -> bool {
         && name.len() <= 32
 }
 
-/// A frame's Ethernet addresses for a trace line.
-pub fn eth_addrs(frame: &[u8]) -> String {
-    if frame.len() < 12 {
-        return String::from("?");
-    }
-    let mut d = [0u8; 6];
-    let mut s = [0u8; 6];
-    d.copy_from_slice(&frame[..6]);
-    s.copy_from_slice(&frame[6..12]);
-    format!("{} > {}", fmt_mac(&s), fmt_mac(&d))
+/// `node:iface` as captures and traces name a port.
+fn port_label(nodes: &[NodeSlot], node: usize, port: usize) -> String {
+    format!("{}:{}", nodes[node].name, nodes[node].node.port_name(port))
 }

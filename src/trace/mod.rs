@@ -1,9 +1,10 @@
 //! The trace: one line per event (virtual time, event number, where, the decoded frame),
 //! then the reasons the stack gave while handling it.
 
+pub mod entry;
 pub mod tcpdump;
 
-use crate::sim::world::{eth_addrs, TraceEntry, TraceKind};
+pub use entry::{eth_addrs, TraceEntry, TraceKind};
 
 /// Reason lines are indented under the event line's time column.
 const INDENT: &str = "              ";

@@ -8,6 +8,7 @@ use crate::kernel::process::{Program, Sys};
 pub mod args;
 pub mod arp;
 pub mod arping;
+pub mod arping_opts;
 pub mod fmt;
 pub mod ifconfig;
 pub mod ip;

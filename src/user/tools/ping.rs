@@ -439,8 +439,9 @@ fn bind_device(sys: &Sys, o: &Opts) -> Result<Option<usize>, Fail> {
     let Some(name) = &o.device else {
         return Ok(None);
     };
-    let dev = sys.k.devs.index_of(name);
-    dev.map(Some)
+    // Exact names only: an alias such as eth0:2 is no device to bind to.
+    let dev = sys.k.devs.iter().find(|d| d.name == *name);
+    dev.map(|d| Some(d.ifindex))
         .ok_or_else(|| (format!("ping: SO_BINDTODEVICE {name}: No such device\n"), 2))
 }
 

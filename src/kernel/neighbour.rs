@@ -1,0 +1,367 @@
+//! The neighbour table (net/core/neighbour.c): the IPv4-to-MAC cache ARP fills.
+//!
+//! States as in Linux: INCOMPLETE while asking (3 broadcasts 1 s apart, packets queued),
+//! REACHABLE when a reply confirmed it, STALE when learned from a request or after
+//! reachable_time, DELAY then PROBE (unicast) when a stale entry is used, FAILED when nobody
+//! answered, PERMANENT for `arp -s`. The questions themselves are ARP's (arp.rs).
+
+use super::arp::solicit;
+use super::dev;
+use super::icmp;
+use super::netdev::{fmt_mac, Mac, BROADCAST_MAC};
+use super::Kernel;
+use crate::sim::{Ctx, Time};
+use crate::why;
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nud {
+    Incomplete,
+    Reachable,
+    Stale,
+    Delay,
+    Probe,
+    Failed,
+    Permanent,
+}
+
+impl Nud {
+    /// The name `ip neigh` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Nud::Incomplete => "INCOMPLETE",
+            Nud::Reachable => "REACHABLE",
+            Nud::Stale => "STALE",
+            Nud::Delay => "DELAY",
+            Nud::Probe => "PROBE",
+            Nud::Failed => "FAILED",
+            Nud::Permanent => "PERMANENT",
+        }
+    }
+
+    /// NUD_VALID: the entry has a usable hardware address.
+    pub fn valid(self) -> bool {
+        !matches!(self, Nud::Incomplete | Nud::Failed)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Neigh {
+    pub ip: Ipv4Addr,
+    pub dev: usize,
+    pub mac: Option<Mac>,
+    pub state: Nud,
+    /// When the address or state last changed: replies within `locktime` of it cannot
+    /// override the address (the first of several replies wins).
+    pub updated: Time,
+    /// When reachability was last confirmed.
+    pub confirmed: Time,
+    /// Probes sent in the current INCOMPLETE or PROBE round.
+    pub probes: u32,
+    pub timer: Option<Time>,
+    /// IP packets waiting for the address (arp_queue).
+    pub queue: VecDeque<Vec<u8>>,
+    /// `arp -s … pub`: answer for this address on behalf of someone else.
+    pub proxy: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NeighTable {
+    /// In creation order, which is the order `arp -n` and `ip neigh` list them.
+    pub entries: Vec<Neigh>,
+}
+
+/// Most packets queued on one unresolved entry (Linux counts bytes; 101 packets is close).
+const QUEUE_LIMIT: usize = 101;
+
+impl NeighTable {
+    pub fn find(&self, dev: usize, ip: Ipv4Addr) -> Option<&Neigh> {
+        self.entries
+            .iter()
+            .find(|n| n.dev == dev && n.ip == ip && !n.proxy)
+    }
+
+    pub(crate) fn index(&self, dev: usize, ip: Ipv4Addr) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|n| n.dev == dev && n.ip == ip && !n.proxy)
+    }
+
+    pub(crate) fn create(&mut self, dev: usize, ip: Ipv4Addr, now: Time) -> usize {
+        self.entries.push(Neigh {
+            ip,
+            dev,
+            mac: None,
+            state: Nud::Failed,
+            updated: now,
+            confirmed: Time::ZERO,
+            probes: 0,
+            timer: None,
+            queue: VecDeque::new(),
+            proxy: false,
+        });
+        self.entries.len() - 1
+    }
+
+    /// `arp -s` / `ip neigh add … nud permanent` (or `temp`: STALE).
+    pub fn set_static(
+        &mut self,
+        dev: usize,
+        ip: Ipv4Addr,
+        mac: Mac,
+        permanent: bool,
+        proxy: bool,
+        now: Time,
+    ) {
+        self.entries
+            .retain(|n| !(n.dev == dev && n.ip == ip && n.proxy == proxy));
+        let i = self.create(dev, ip, now);
+        let n = &mut self.entries[i];
+        n.mac = Some(mac);
+        n.proxy = proxy;
+        n.state = if permanent || proxy {
+            Nud::Permanent
+        } else {
+            Nud::Stale
+        };
+    }
+
+    /// `arp -d` / `ip neigh del`: true if something was removed.
+    pub fn delete(&mut self, dev: Option<usize>, ip: Ipv4Addr) -> bool {
+        let before = self.entries.len();
+        self.entries
+            .retain(|n| !(n.ip == ip && dev.is_none_or(|d| d == n.dev)));
+        before != self.entries.len()
+    }
+
+    pub fn flush_dev(&mut self, dev: usize) {
+        self.entries
+            .retain(|n| n.dev != dev || n.state == Nud::Permanent);
+    }
+
+    pub fn next_timer(&self) -> Option<Time> {
+        self.entries.iter().filter_map(|n| n.timer).min()
+    }
+}
+
+/// neigh_update: set a new address/state, obeying "first reply wins" unless overriding.
+pub(crate) fn neigh_update(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    i: usize,
+    mac: Mac,
+    mut state: Nud,
+    override_ok: bool,
+    how: &str,
+) {
+    let reachable = reachable_time(k);
+    let n = &mut k.neigh.entries[i];
+    let ip = n.ip;
+    if n.state == Nud::Permanent {
+        why!(
+            ctx,
+            "arp",
+            "{ip} is PERMANENT; {how} from {} ignored",
+            fmt_mac(&mac)
+        );
+        return;
+    }
+    if n.state.valid() {
+        if n.mac != Some(mac) && !override_ok {
+            why!(
+                ctx,
+                "arp",
+                "{ip} is-at {} ignored: entry changed less than locktime ago (first reply wins)",
+                fmt_mac(&mac)
+            );
+            return;
+        }
+        if n.mac == Some(mac) && state == Nud::Stale {
+            state = n.state;
+        }
+    }
+    let old = (n.state, n.mac);
+    if (n.state, n.mac) != (state, Some(mac)) {
+        n.updated = ctx.now;
+    }
+    n.mac = Some(mac);
+    n.state = state;
+    n.probes = 0;
+    n.timer = match state {
+        Nud::Reachable => {
+            n.confirmed = ctx.now;
+            Some(ctx.now + reachable)
+        }
+        _ => None,
+    };
+    if old != (state, Some(mac)) {
+        let verb = if old.1.is_some_and(|m| m != mac) {
+            "now"
+        } else {
+            "is"
+        };
+        why!(
+            ctx,
+            "arp",
+            "{ip} {verb} at {} ({}, from {how})",
+            fmt_mac(&mac),
+            state.name()
+        );
+    }
+    flush_queue(k, ctx, i);
+}
+
+/// Sends the packets that waited for this entry's address.
+fn flush_queue(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
+    let n = &mut k.neigh.entries[i];
+    let (Some(mac), dev) = (n.mac, n.dev) else {
+        return;
+    };
+    let queued: Vec<Vec<u8>> = n.queue.drain(..).collect();
+    if !queued.is_empty() {
+        why!(
+            ctx,
+            "arp",
+            "{} resolved: sending {} queued packet(s)",
+            n.ip,
+            queued.len()
+        );
+    }
+    for pkt in queued {
+        dev::xmit_ip(k, ctx, dev, mac, pkt);
+    }
+}
+
+/// Linux picks reachable_time at random between base/2 and 3·base/2.
+fn reachable_time(k: &mut Kernel) -> u64 {
+    let base = k.sysctl.neigh("base_reachable_time_ms").max(1) as u64 * 1_000_000;
+    base / 2 + k.rng.below(base)
+}
+
+/// neigh_resolve_output: send an IP packet to `nexthop` on `dev`, resolving its address first.
+pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr, pkt: Vec<u8>) {
+    let i = match k.neigh.index(dev, nexthop) {
+        Some(i) => i,
+        None => k.neigh.create(dev, nexthop, ctx.now),
+    };
+    let delay = k.sysctl.neigh("delay_first_probe_time").max(0) as u64 * 1_000_000_000;
+    let n = &mut k.neigh.entries[i];
+    match n.state {
+        Nud::Permanent | Nud::Reachable | Nud::Delay | Nud::Probe => {
+            let mac = n.mac.unwrap_or(BROADCAST_MAC);
+            dev::xmit_ip(k, ctx, dev, mac, pkt);
+        }
+        Nud::Stale => {
+            n.state = Nud::Delay;
+            n.updated = ctx.now;
+            n.timer = Some(ctx.now + delay);
+            let mac = n.mac.unwrap_or(BROADCAST_MAC);
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} is STALE: use it and enter DELAY (probe in 5s unless confirmed)"
+            );
+            dev::xmit_ip(k, ctx, dev, mac, pkt);
+        }
+        Nud::Incomplete => {
+            if n.queue.len() >= QUEUE_LIMIT {
+                n.queue.pop_front();
+            }
+            n.queue.push_back(pkt);
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} still INCOMPLETE: packet queued ({} waiting)",
+                n.queue.len()
+            );
+        }
+        Nud::Failed => {
+            n.state = Nud::Incomplete;
+            n.updated = ctx.now;
+            n.probes = 0;
+            n.queue.push_back(pkt);
+            why!(
+                ctx,
+                "arp",
+                "{nexthop} unknown on {}: queue the packet and ask",
+                k.dev_name(dev)
+            );
+            solicit(k, ctx, i);
+        }
+    }
+}
+
+/// neigh_timer_handler for every entry whose timer is due.
+pub fn neigh_timers(k: &mut Kernel, ctx: &mut Ctx) {
+    let mut i = 0;
+    while i < k.neigh.entries.len() {
+        if k.neigh.entries[i].timer.is_some_and(|t| t <= ctx.now) {
+            k.neigh.entries[i].timer = None;
+            neigh_timer(k, ctx, i);
+        }
+        i += 1;
+    }
+}
+
+fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
+    let mcast = k.sysctl.neigh("mcast_solicit").max(0) as u32;
+    let ucast = k.sysctl.neigh("ucast_solicit").max(0) as u32;
+    let delay = k.sysctl.neigh("delay_first_probe_time").max(0) as u64 * 1_000_000_000;
+    let n = &mut k.neigh.entries[i];
+    let ip = n.ip;
+    match n.state {
+        Nud::Reachable => {
+            n.state = Nud::Stale;
+            n.updated = ctx.now;
+            why!(
+                ctx,
+                "arp",
+                "{ip} REACHABLE → STALE: not confirmed within reachable_time"
+            );
+        }
+        Nud::Delay if n.confirmed + delay > ctx.now => {
+            n.state = Nud::Reachable;
+            why!(ctx, "arp", "{ip} DELAY → REACHABLE: confirmed meanwhile");
+        }
+        Nud::Delay => {
+            n.state = Nud::Probe;
+            n.probes = 0;
+            why!(
+                ctx,
+                "arp",
+                "{ip} DELAY → PROBE: no confirmation for 5s, ask by unicast"
+            );
+            solicit(k, ctx, i);
+        }
+        Nud::Probe | Nud::Incomplete => {
+            let limit = if n.state == Nud::Probe { ucast } else { mcast };
+            if n.probes >= limit {
+                fail(k, ctx, i);
+            } else {
+                solicit(k, ctx, i);
+            }
+        }
+        Nud::Stale | Nud::Failed | Nud::Permanent => {}
+    }
+}
+
+/// Nobody answered: FAILED, and every queued packet gets ICMP host unreachable (arp_error_report).
+fn fail(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
+    let n = &mut k.neigh.entries[i];
+    let tries = n.probes;
+    n.state = Nud::Failed;
+    n.mac = None;
+    n.updated = ctx.now;
+    let queued: Vec<Vec<u8>> = n.queue.drain(..).collect();
+    why!(
+        ctx,
+        "arp",
+        "no reply for {} after {tries} requests → FAILED; {} queued packet(s) get host unreachable",
+        n.ip,
+        queued.len()
+    );
+    for pkt in queued {
+        icmp::send_error(k, ctx, &pkt, icmp::DEST_UNREACH, icmp::HOST_UNREACH);
+    }
+}
