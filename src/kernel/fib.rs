@@ -114,16 +114,20 @@ impl Fib {
             return FibResult::Local;
         }
         let mut best: Option<Route> = None;
+        // Only routes that cover dst are looked at (and cloned).
         let usable = self
             .statics
             .iter()
-            .filter(|r| r.dev.is_none_or(|d| dev_up(devs, d)))
+            .filter(|r| r.contains(dst) && r.dev.is_none_or(|d| dev_up(devs, d)))
             .cloned();
-        for r in connected_iter(devs).chain(usable) {
+        for r in connected_iter(devs)
+            .filter(|r| r.contains(dst))
+            .chain(usable)
+        {
             let wins = best.as_ref().is_none_or(|b| {
                 (std::cmp::Reverse(r.prefix), r.metric) < (std::cmp::Reverse(b.prefix), b.metric)
             });
-            if r.contains(dst) && wins {
+            if wins {
                 best = Some(r);
             }
         }

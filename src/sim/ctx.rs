@@ -27,7 +27,12 @@ impl Ctx {
     pub fn new(now: Time, who: &str, explain: bool) -> Ctx {
         Ctx {
             now,
-            who: who.to_string(),
+            // Only reasons use the name: skip the allocation when there will be none.
+            who: if explain {
+                who.to_string()
+            } else {
+                String::new()
+            },
             explain,
             reasons: Vec::new(),
             tx: Vec::new(),

@@ -273,10 +273,10 @@ impl World {
         self.after_node(
             node,
             ctx,
-            TraceKind::Command {
+            Some(TraceKind::Command {
                 node: nodename,
                 line: cmdline.to_string(),
-            },
+            }),
         );
         self.refresh_hosts();
         Ok(pid)
@@ -295,10 +295,10 @@ impl World {
         self.after_node(
             node,
             ctx,
-            TraceKind::Command {
+            Some(TraceKind::Command {
                 node: nodename,
                 line: format!("^C (pid {pid})"),
-            },
+            }),
         );
     }
 
@@ -327,7 +327,7 @@ impl World {
                 let kind = TraceKind::Timer {
                     node: slot.name.clone(),
                 };
-                self.after_node(node, ctx, kind);
+                self.after_node(node, ctx, Some(kind));
             }
         }
         Ok(true)
@@ -343,17 +343,17 @@ impl World {
             ctx.reasons.join("\n")
         };
         self.capture(node, port, &frame, &comment);
-        let kind = TraceKind::Rx {
+        let kind = self.record_trace.then(|| TraceKind::Rx {
             node: self.nodes[node].name.clone(),
             port: self.nodes[node].node.port_name(port),
             from: self.nodes[from].name.clone(),
             frame,
-        };
+        });
         self.after_node(node, ctx, kind);
     }
 
     /// Sends what the node transmitted, records the trace entry, and schedules its timers.
-    fn after_node(&mut self, node: usize, mut ctx: Ctx, kind: TraceKind) {
+    fn after_node(&mut self, node: usize, mut ctx: Ctx, kind: Option<TraceKind>) {
         let txs = std::mem::take(&mut ctx.tx);
         for tx in txs {
             if !self.captures.is_empty() {
@@ -362,8 +362,8 @@ impl World {
             }
             self.transmit(node, tx.port, tx.frame, &mut ctx);
         }
-        let quiet_timer = matches!(kind, TraceKind::Timer { .. }) && ctx.reasons.is_empty();
-        if self.record_trace && !quiet_timer {
+        let quiet_timer = matches!(kind, Some(TraceKind::Timer { .. })) && ctx.reasons.is_empty();
+        if let Some(kind) = kind.filter(|_| self.record_trace && !quiet_timer) {
             self.trace.push(TraceEntry {
                 time: self.now,
                 event: self.events,
