@@ -118,14 +118,7 @@ fn echo_reply(
     why!(ctx, "icmp", "echo request from {src}: send echo reply");
     // A reply to a broadcast ping comes from our own address, not the broadcast address.
     let from = if broadcast { None } else { Some(dst) };
-    let out = IpOut {
-        src: from,
-        dst: src,
-        proto: 1,
-        ttl: None,
-        df: false,
-        oif: None,
-    };
+    let out = IpOut::icmp(from, src);
     let _ = ip_output::ip_local_out(k, ctx, out, &reply);
 }
 
@@ -241,14 +234,7 @@ pub fn send_error(k: &mut Kernel, ctx: &mut Ctx, orig: &[u8], icmp_type: u8, cod
         "icmp",
         "send {what} to {src} about its packet to {dst}"
     );
-    let out = IpOut {
-        src: from,
-        dst: src,
-        proto: 1,
-        ttl: None,
-        df: false,
-        oif: None,
-    };
+    let out = IpOut::icmp(from, src);
     let _ = ip_output::ip_local_out(k, ctx, out, &msg);
 }
 

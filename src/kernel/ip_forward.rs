@@ -76,14 +76,7 @@ fn forward_too_big(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], mtu: usize) {
         let mut rest = [0u8; 4];
         rest[2..].copy_from_slice(&(mtu as u16).to_be_bytes());
         let msg = icmp::build(icmp::DEST_UNREACH, 4, rest, &pkt[..pkt.len().min(548)]);
-        let out = ip_output::IpOut {
-            src: None,
-            dst: p.src_addr(),
-            proto: 1,
-            ttl: None,
-            df: false,
-            oif: None,
-        };
+        let out = ip_output::IpOut::icmp(None, p.src_addr());
         let _ = ip_output::ip_local_out(k, ctx, out, &msg);
     } else {
         why!(

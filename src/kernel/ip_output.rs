@@ -46,6 +46,20 @@ pub struct IpOut {
     pub oif: Option<usize>,
 }
 
+impl IpOut {
+    /// An ICMP message from the kernel itself: default TTL, no DF, routed normally.
+    pub fn icmp(src: Option<Ipv4Addr>, dst: Ipv4Addr) -> IpOut {
+        IpOut {
+            src,
+            dst,
+            proto: 1,
+            ttl: None,
+            df: false,
+            oif: None,
+        }
+    }
+}
+
 /// The outcome of an output route lookup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OutRoute {

@@ -5,6 +5,7 @@
 //! after -c probes, a -w timeout, and the replies in between.
 
 use super::arping_opts::{err, out, parse, Fail, Opts};
+use super::session::{self, Session, StartError};
 use crate::kernel::arp::build_arp;
 use crate::kernel::dev;
 use crate::kernel::ip_output::{route_output, OutRoute};
@@ -17,48 +18,25 @@ use crate::why;
 use smoltcp::wire::ArpOperation;
 use std::net::Ipv4Addr;
 
-struct Arping {
-    args: Vec<String>,
-    run: Option<Run>,
-}
-
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    Box::new(Arping {
-        args: args.to_vec(),
-        run: None,
-    })
+    session::spawn::<Run>(args)
 }
 
-impl Program for Arping {
-    fn poll(&mut self, sys: &mut Sys) -> Poll {
-        if self.run.is_none() {
-            match Run::start(&self.args, sys) {
-                Ok(run) => self.run = Some(run),
-                Err(f) => {
-                    if f.stdout {
-                        sys.print(&f.text);
-                    } else {
-                        sys.eprint(&f.text);
-                    }
-                    return Poll::Exit(f.code);
-                }
-            }
-        }
-        match self.run.as_mut() {
-            Some(run) => run.step(sys),
-            None => Poll::Exit(2),
-        }
+impl Session for Run {
+    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, sys).map_err(|f| StartError {
+            text: f.text,
+            code: f.code,
+            stdout: f.stdout,
+        })
     }
-
+    fn step(&mut self, sys: &mut Sys) -> Poll {
+        Run::step(self, sys)
+    }
     /// SIGINT ends the loop through the signalfd; the summary follows as at a normal end.
-    fn interrupt(&mut self, sys: &mut Sys) -> i32 {
-        match self.run.as_mut() {
-            Some(run) => {
-                run.drain(sys);
-                run.finish(sys)
-            }
-            None => 130,
-        }
+    fn on_interrupt(&mut self, sys: &mut Sys) -> i32 {
+        self.drain(sys);
+        self.finish(sys)
     }
 }
 

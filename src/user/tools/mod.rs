@@ -17,6 +17,7 @@ pub mod ping;
 pub mod ping_opts;
 pub mod ping_stats;
 pub mod route;
+pub mod session;
 pub mod sysctl;
 pub mod tcpdump;
 pub mod tcpdump_filter;

@@ -5,6 +5,7 @@
 
 use super::ping_opts::{parse, Fail, Opts};
 use super::ping_stats::{icmp_error_text, time_text, Stats};
+use super::session::{self, Session, StartError};
 use crate::kernel::icmp::{self, DEST_UNREACH, ECHO_REPLY, ECHO_REQUEST, TIME_EXCEEDED};
 use crate::kernel::ip_output::{ip_local_out, route_output, IpOut, OutRoute};
 use crate::kernel::process::{Poll, Program, Sys};
@@ -21,46 +22,21 @@ const TIMEVAL: usize = 16;
 /// The largest ICMP payload an IPv4 packet can carry.
 const MAX_DATA: usize = 65_507;
 
-/// The running program: parsed on the first poll, as a real process reports bad arguments
-/// after it started.
-struct Ping {
-    args: Vec<String>,
-    run: Option<Run>,
-}
-
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    Box::new(Ping {
-        args: args.to_vec(),
-        run: None,
-    })
+    session::spawn::<Run>(args)
 }
 
-impl Program for Ping {
-    fn poll(&mut self, sys: &mut Sys) -> Poll {
-        if self.run.is_none() {
-            match Run::start(&self.args, sys) {
-                Ok(run) => self.run = Some(run),
-                Err((text, code)) => {
-                    sys.eprint(&text);
-                    return Poll::Exit(code);
-                }
-            }
-        }
-        match self.run.as_mut() {
-            Some(run) => run.step(sys),
-            None => Poll::Exit(2),
-        }
+impl Session for Run {
+    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, sys).map_err(StartError::from)
     }
-
+    fn step(&mut self, sys: &mut Sys) -> Poll {
+        Run::step(self, sys)
+    }
     /// SIGINT: iputils' handler sets `exiting`; the loop then prints the statistics.
-    fn interrupt(&mut self, sys: &mut Sys) -> i32 {
-        match self.run.as_mut() {
-            Some(run) => {
-                run.drain(sys);
-                run.finish(sys)
-            }
-            None => 130,
-        }
+    fn on_interrupt(&mut self, sys: &mut Sys) -> i32 {
+        self.drain(sys);
+        self.finish(sys)
     }
 }
 

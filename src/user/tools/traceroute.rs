@@ -8,6 +8,7 @@
 //! probes go one at a time, each waiting for its answer or the timeout: the printed result is
 //! the same, and a student reading the capture sees one question and one answer at a time.
 
+use super::session::{self, Session, StartError};
 use crate::kernel::icmp::{DEST_UNREACH, PORT_UNREACH, TIME_EXCEEDED};
 use crate::kernel::ip_output::{ip_local_out, route_output, IpOut, OutRoute};
 use crate::kernel::process::{Poll, Program, Sys};
@@ -53,35 +54,18 @@ struct Reply {
     last: bool,
 }
 
-struct Traceroute {
-    args: Vec<String>,
-    run: Option<Run>,
-}
-
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    Box::new(Traceroute {
-        args: args.to_vec(),
-        run: None,
-    })
+    session::spawn::<Run>(args)
 }
 
-impl Program for Traceroute {
-    fn poll(&mut self, sys: &mut Sys) -> Poll {
-        if self.run.is_none() {
-            match Run::start(&self.args, sys) {
-                Ok(run) => self.run = Some(run),
-                Err((text, code)) => {
-                    sys.eprint(&text);
-                    return Poll::Exit(code);
-                }
-            }
-        }
-        match self.run.as_mut() {
-            Some(run) => run.step(sys),
-            None => Poll::Exit(2),
-        }
+// SIGINT: traceroute has no handler; the default interrupt (status 130) is right.
+impl Session for Run {
+    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, sys).map_err(StartError::from)
     }
-    // SIGINT: traceroute has no handler; the default interrupt (status 130) is right.
+    fn step(&mut self, sys: &mut Sys) -> Poll {
+        Run::step(self, sys)
+    }
 }
 
 struct Run {
