@@ -24,3 +24,22 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Time;
+
+    #[test]
+    fn repeats_to_every_other_port() {
+        let mut hub = Hub::default();
+        for _ in 0..4 {
+            hub.add_port();
+        }
+        let mut ctx = Ctx::new(Time::ZERO, "hb1", true);
+        hub.receive(1, &[0u8; 60], &mut ctx);
+        let ports: Vec<usize> = ctx.tx.iter().map(|t| t.port).collect();
+        assert_eq!(ports, [0, 2, 3]);
+        assert_eq!(ctx.reasons, ["hb1 hub: repeat to ports 1 3 4"]);
+    }
+}

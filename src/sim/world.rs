@@ -589,3 +589,7 @@ fn valid_name(name: &str) -> bool {
 fn port_label(nodes: &[NodeSlot], node: usize, port: usize) -> String {
     format!("{}:{}", nodes[node].name, nodes[node].node.port_name(port))
 }
+
+#[cfg(test)]
+#[path = "world_tests.rs"]
+mod tests;
