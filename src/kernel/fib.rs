@@ -155,8 +155,25 @@ impl Fib {
             .or_else(|| route.gw.and_then(|gw| onlink_dev(devs, gw)))
     }
 
-    /// `route add` / `ip route add`. The gateway must be on a connected network.
-    pub fn add(&mut self, devs: &NetDevs, mut route: Route) -> Result<(), FibError> {
+    /// `ip route add` (netlink with NLM_F_EXCL): a route to the same destination with the
+    /// same metric already there is `File exists`, whatever its gateway.
+    pub fn add(&mut self, devs: &NetDevs, route: Route) -> Result<(), FibError> {
+        self.insert(devs, route, true)
+    }
+
+    /// `route add` (the SIOCADDRT ioctl: create without NLM_F_EXCL): only an identical route
+    /// is `File exists`; another gateway for the same destination and metric is added in
+    /// front of the old one, and lookups now pick it (fib_table_insert prepends).
+    pub fn add_ioctl(&mut self, devs: &NetDevs, route: Route) -> Result<(), FibError> {
+        self.insert(devs, route, false)
+    }
+
+    fn insert(
+        &mut self,
+        devs: &NetDevs,
+        mut route: Route,
+        exclusive: bool,
+    ) -> Result<(), FibError> {
         if let Some(gw) = route.gw {
             let dev = onlink_dev(devs, gw).ok_or(FibError::GatewayUnreachable)?;
             if route.dev.is_some_and(|d| d != dev) {
@@ -169,12 +186,21 @@ impl Fib {
                 return Err(FibError::NoSuchDevice);
             }
         }
-        let same =
+        let same_key =
             |r: &Route| r.dst == route.dst && r.prefix == route.prefix && r.metric == route.metric;
-        if self.statics.iter().any(same) || connected_routes(devs).iter().any(same) {
+        let identical = |r: &Route| {
+            same_key(r) && r.gw == route.gw && r.dev == route.dev && r.rtype == route.rtype
+        };
+        let clash = |r: &Route| if exclusive { same_key(r) } else { identical(r) };
+        if self.statics.iter().any(clash) || connected_routes(devs).iter().any(clash) {
             return Err(FibError::Exists);
         }
-        self.statics.push(route);
+        let at = self
+            .statics
+            .iter()
+            .position(same_key)
+            .unwrap_or(self.statics.len());
+        self.statics.insert(at, route);
         Ok(())
     }
 
@@ -323,6 +349,27 @@ mod tests {
         assert!(fib
             .del("10.50.0.0".parse().unwrap(), 16, None, None, None)
             .is_ok());
+    }
+
+    #[test]
+    fn ioctl_adds_a_second_gateway_in_front_netlink_refuses() {
+        let d = devs();
+        let mut fib = Fib::default();
+        fib.add(&d, via("10.9.0.0", 16, "10.0.1.1", 0)).unwrap();
+        assert_eq!(
+            fib.add(&d, via("10.9.0.0", 16, "10.0.1.2", 0)),
+            Err(FibError::Exists)
+        );
+        fib.add_ioctl(&d, via("10.9.0.0", 16, "10.0.1.2", 0))
+            .unwrap();
+        assert_eq!(
+            fib.add_ioctl(&d, via("10.9.0.0", 16, "10.0.1.2", 0)),
+            Err(FibError::Exists)
+        );
+        match fib.lookup(&d, "10.9.1.1".parse().unwrap()) {
+            FibResult::Unicast { nexthop, .. } => assert_eq!(nexthop.to_string(), "10.0.1.2"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

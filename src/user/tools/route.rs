@@ -418,7 +418,7 @@ fn add_route(k: &mut Kernel, req: &Request) -> Result<(), Errno> {
             _ => {}
         }
     }
-    k.fib.add(&k.devs, route).map_err(fib_errno)
+    k.fib.add_ioctl(&k.devs, route).map_err(fib_errno)
 }
 
 /// fib_table_delete: the first route with this destination and prefix whose type, and
