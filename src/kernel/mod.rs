@@ -42,6 +42,8 @@ pub struct Kernel {
     /// Packets sent to ourselves, waiting to come back in on `lo`.
     pub backlog: VecDeque<Vec<u8>>,
     pub lab_hosts: LabHosts,
+    /// The task list: what `ps` shows and `kill` signals.
+    pub procs: process::ProcTable,
     ip_id: u16,
 }
 
@@ -60,6 +62,8 @@ impl Kernel {
             rng,
             backlog: VecDeque::new(),
             lab_hosts: Rc::new(Vec::new()),
+            // Boot has run a few hundred processes before the lab's first command.
+            procs: process::ProcTable::new(1000),
             ip_id,
         }
     }

@@ -55,12 +55,45 @@ pub struct Proc {
     pub wake: Option<Time>,
     pub status: Option<i32>,
     pub background: bool,
+    /// When it started (`ps -ef`'s STIME).
+    pub started: Time,
+}
+
+/// The signals `kill` sends that netstep's programs react to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Int,
+    Term,
+    Kill,
+}
+
+impl Signal {
+    /// `-2`, `-INT`, `-SIGINT`, `INT` … as kill(1) accepts them.
+    pub fn parse(text: &str) -> Option<Signal> {
+        let t = text.trim_start_matches('-').to_ascii_uppercase();
+        match t.trim_start_matches("SIG") {
+            "2" | "INT" => Some(Signal::Int),
+            "15" | "TERM" => Some(Signal::Term),
+            "9" | "KILL" => Some(Signal::Kill),
+            _ => None,
+        }
+    }
+
+    pub fn number(self) -> i32 {
+        match self {
+            Signal::Int => 2,
+            Signal::Term => 15,
+            Signal::Kill => 9,
+        }
+    }
 }
 
 #[derive(Default)]
 pub struct ProcTable {
     next_pid: Pid,
     pub procs: BTreeMap<Pid, Proc>,
+    /// Signals sent and not yet delivered (the host delivers them after the sender ran).
+    pub signals: Vec<(Pid, Signal)>,
 }
 
 impl ProcTable {
@@ -68,6 +101,7 @@ impl ProcTable {
         ProcTable {
             next_pid: first_pid,
             procs: BTreeMap::new(),
+            signals: Vec::new(),
         }
     }
 
@@ -96,6 +130,7 @@ impl ProcTable {
                 wake: Some(Time::ZERO),
                 status: None,
                 background,
+                started: Time::ZERO,
             },
         );
         pid
@@ -107,6 +142,15 @@ impl ProcTable {
             .filter(|p| p.status.is_none())
             .filter_map(|p| p.wake)
             .min()
+    }
+
+    /// kill(2): false (ESRCH) when no such live process.
+    pub fn kill(&mut self, pid: Pid, sig: Signal) -> bool {
+        let alive = self.procs.get(&pid).is_some_and(|p| p.status.is_none());
+        if alive {
+            self.signals.push((pid, sig));
+        }
+        alive
     }
 
     pub fn running(&self) -> impl Iterator<Item = &Proc> {

@@ -214,10 +214,18 @@ impl<'a> Runner<'a> {
             .map(|w| w.text())
             .unwrap_or_else(|| "bash".into());
         let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()));
-        let pid = self.world.spawn(n, &name, line, shell, script.background)?;
+        let cmdline = line.trim_end().trim_end_matches('&').trim_end();
+        let pid = self
+            .world
+            .spawn(n, &name, cmdline, shell, script.background)?;
         if script.background {
             let jobs = self.world.host(n).map_or(0, |h| {
-                h.procs.procs.values().filter(|p| p.background).count()
+                h.kernel
+                    .procs
+                    .procs
+                    .values()
+                    .filter(|p| p.background)
+                    .count()
             });
             self.flush_trace(false);
             return self.record(format!("[{jobs}] {pid}\n"), 0);
@@ -255,7 +263,7 @@ impl<'a> Runner<'a> {
     fn take_output(&mut self, n: usize, pid: Pid) -> String {
         self.world
             .host_mut(n)
-            .and_then(|h| h.procs.procs.get_mut(&pid))
+            .and_then(|h| h.kernel.procs.procs.get_mut(&pid))
             .map(|p| std::mem::take(&mut p.terminal))
             .unwrap_or_default()
     }
@@ -281,7 +289,7 @@ impl<'a> Runner<'a> {
                 let status = self
                     .world
                     .host(n)
-                    .and_then(|h| h.procs.procs.get(&pid))
+                    .and_then(|h| h.kernel.procs.procs.get(&pid))
                     .and_then(|p| p.status);
                 Ok(status.unwrap_or(130))
             }
@@ -294,7 +302,7 @@ impl<'a> Runner<'a> {
         if let Some(p) = self
             .world
             .host_mut(n)
-            .and_then(|h| h.procs.procs.get_mut(&pid))
+            .and_then(|h| h.kernel.procs.procs.get_mut(&pid))
         {
             f(&mut p.terminal);
         }
@@ -306,7 +314,8 @@ impl<'a> Runner<'a> {
             .world
             .host(n)
             .map(|h| {
-                h.procs
+                h.kernel
+                    .procs
                     .procs
                     .values()
                     .filter(|p| p.background)
@@ -343,7 +352,8 @@ impl<'a> Runner<'a> {
                 .world
                 .host(n)
                 .map(|h| {
-                    h.procs
+                    h.kernel
+                        .procs
                         .running()
                         .filter(|p| p.background)
                         .map(|p| p.pid)
@@ -357,7 +367,8 @@ impl<'a> Runner<'a> {
                 .world
                 .host_mut(n)
                 .map(|h| {
-                    h.procs
+                    h.kernel
+                        .procs
                         .procs
                         .values_mut()
                         .filter(|p| !p.terminal.is_empty())

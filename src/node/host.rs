@@ -1,7 +1,7 @@
 //! A host: the Linux box. A kernel (devices, ARP, routes, IP, sockets), user-space processes,
 //! and the node's files. A router is a host with net.ipv4.ip_forward=1.
 
-use crate::kernel::process::{Poll, ProcTable, Program, Sys};
+use crate::kernel::process::{Poll, Program, Signal, Sys};
 use crate::kernel::socket::Pid;
 use crate::kernel::{arp, dev, Kernel};
 use crate::sim::rng::Rng;
@@ -9,7 +9,6 @@ use crate::sim::{Ctx, Time};
 
 pub struct Host {
     pub kernel: Kernel,
-    pub procs: ProcTable,
 }
 
 impl Host {
@@ -17,7 +16,6 @@ impl Host {
         // Boot has run a few hundred processes before the lab's first command.
         Host {
             kernel: Kernel::new(name, rng),
-            procs: ProcTable::new(1000),
         }
     }
 
@@ -32,10 +30,13 @@ impl Host {
     }
 
     pub fn next_wake(&self) -> Option<Time> {
-        [self.kernel.neigh.next_timer(), self.procs.next_wake()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.kernel.neigh.next_timer(),
+            self.kernel.procs.next_wake(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Starts a program as a new process and lets it run until it first waits.
@@ -47,7 +48,10 @@ impl Host {
         background: bool,
         ctx: &mut Ctx,
     ) -> Pid {
-        let pid = self.procs.insert(name, cmdline, prog, background);
+        let pid = self.kernel.procs.insert(name, cmdline, prog, background);
+        if let Some(p) = self.kernel.procs.procs.get_mut(&pid) {
+            p.started = ctx.now;
+        }
         self.settle(ctx);
         pid
     }
@@ -57,7 +61,7 @@ impl Host {
     fn settle(&mut self, ctx: &mut Ctx) {
         for _ in 0..1000 {
             self.kernel.run_backlog(ctx);
-            let ran = self.poll_all(ctx);
+            let ran = self.poll_all(ctx) | self.deliver_signals(ctx);
             if self.kernel.backlog.is_empty() && !ran {
                 return;
             }
@@ -67,7 +71,7 @@ impl Host {
     /// Polls every live process whose wake time has come or that may have input. Returns
     /// whether any process produced output or exited (then another round may be needed).
     fn poll_all(&mut self, ctx: &mut Ctx) -> bool {
-        let pids: Vec<Pid> = self.procs.running().map(|p| p.pid).collect();
+        let pids: Vec<Pid> = self.kernel.procs.running().map(|p| p.pid).collect();
         let mut changed = false;
         for pid in pids {
             changed |= self.poll(pid, ctx, false);
@@ -76,7 +80,7 @@ impl Host {
     }
 
     fn poll(&mut self, pid: Pid, ctx: &mut Ctx, interrupt: bool) -> bool {
-        let Some(proc) = self.procs.procs.get_mut(&pid) else {
+        let Some(proc) = self.kernel.procs.procs.get_mut(&pid) else {
             return false;
         };
         let Some(mut prog) = proc.prog.take() else {
@@ -96,7 +100,7 @@ impl Host {
         };
         let (out, err) = (sys.out, sys.err);
         let changed = !out.is_empty() || !err.is_empty() || matches!(result, Poll::Exit(_));
-        let Some(proc) = self.procs.procs.get_mut(&pid) else {
+        let Some(proc) = self.kernel.procs.procs.get_mut(&pid) else {
             return changed;
         };
         proc.terminal.push_str(&out);
@@ -115,9 +119,36 @@ impl Host {
         changed
     }
 
+    /// Delivers the signals `kill` queued. SIGINT and SIGTERM run the program's handler
+    /// (its summary, its cleanup); SIGKILL runs no handler, so what it would have printed is
+    /// lost, but the kernel still releases what the process held.
+    fn deliver_signals(&mut self, ctx: &mut Ctx) -> bool {
+        let signals = std::mem::take(&mut self.kernel.procs.signals);
+        let any = !signals.is_empty();
+        for (pid, sig) in signals {
+            let before = self
+                .kernel
+                .procs
+                .procs
+                .get(&pid)
+                .map_or(0, |p| p.terminal.len());
+            self.poll(pid, ctx, true);
+            if let Some(p) = self.kernel.procs.procs.get_mut(&pid) {
+                if sig == Signal::Kill {
+                    p.terminal.truncate(before);
+                }
+                if sig != Signal::Int {
+                    p.status = Some(128 + sig.number());
+                }
+            }
+        }
+        any
+    }
+
     /// SIGINT to a process (Ctrl-C in the foreground, or the end of the lab).
     pub fn interrupt(&mut self, pid: Pid, ctx: &mut Ctx) {
         if self
+            .kernel
             .procs
             .procs
             .get(&pid)

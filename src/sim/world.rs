@@ -462,7 +462,7 @@ impl World {
         loop {
             let status = self
                 .host(node)
-                .and_then(|h| h.procs.procs.get(&pid))
+                .and_then(|h| h.kernel.procs.procs.get(&pid))
                 .map(|p| p.status);
             match status {
                 Some(Some(code)) => return Ok(Finished::Exited(code)),

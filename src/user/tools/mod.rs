@@ -12,10 +12,12 @@ pub mod arping_opts;
 pub mod fmt;
 pub mod ifconfig;
 pub mod ip;
+pub mod kill;
 pub mod netstat;
 pub mod ping;
 pub mod ping_opts;
 pub mod ping_stats;
+pub mod ps;
 pub mod route;
 pub mod session;
 pub mod sysctl;
@@ -49,6 +51,10 @@ pub fn lookup(name: &str) -> Option<Command> {
         "traceroute" => Command::Program(traceroute::spawn),
         "tcpdump" => Command::Program(tcpdump::spawn),
         "arping" => Command::Program(arping::spawn),
+        "ps" => Command::Builtin(ps::main),
+        "kill" => Command::Builtin(kill::kill),
+        "pidof" => Command::Builtin(kill::pidof),
+        "pgrep" | "pkill" => Command::Builtin(kill::pgrep),
         _ => return None,
     })
 }
@@ -59,16 +65,29 @@ pub const NAMES: &[&str] = &[
     "arping",
     "cat",
     "echo",
+    "false",
+    "grep",
+    "head",
     "hostname",
     "ifconfig",
     "ip",
+    "kill",
     "ls",
+    "mkdir",
     "netstat",
+    "pgrep",
+    "pidof",
     "ping",
+    "pkill",
+    "ps",
+    "rm",
     "route",
     "sleep",
     "sysctl",
+    "tail",
     "tcpdump",
     "traceroute",
+    "true",
     "wait",
+    "wc",
 ];

@@ -169,12 +169,18 @@ impl Rig {
     }
 
     pub fn status(&self, pid: Pid) -> Option<i32> {
-        self.host.procs.procs.get(&pid).and_then(|p| p.status)
+        self.host
+            .kernel
+            .procs
+            .procs
+            .get(&pid)
+            .and_then(|p| p.status)
     }
 
     /// What the process wrote to its terminal (stdout and stderr as they came).
     pub fn output(&self, pid: Pid) -> String {
         self.host
+            .kernel
             .procs
             .procs
             .get(&pid)

@@ -1,0 +1,40 @@
+//! `ps` (procps-ng 4.0): the node's processes. `ps` and `ps -e`/`-A` print PID, TTY, TIME and
+//! CMD; `ps -ef` the full format. Every lab command runs on the lab's terminal, pts/0.
+
+use crate::kernel::process::{Proc, Sys};
+
+const USAGE: &str = "\nUsage:\n ps [options]\n\n Try 'ps --help <simple|list|output|threads|misc|all>'\n  or 'ps --help <s|l|o|t|m|a>'\n for additional help text.\n\nFor more details see ps(1).\n";
+
+pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
+    let flags: String = args[1..]
+        .iter()
+        .map(|a| a.trim_start_matches('-'))
+        .collect();
+    if args[1..].iter().any(|a| !a.starts_with('-')) || !flags.chars().all(|c| "eAf".contains(c)) {
+        sys.eprint(&format!("error: unsupported option (BSD syntax){USAGE}"));
+        return 1;
+    }
+    let full = flags.contains('f');
+    let procs: Vec<&Proc> = sys.k.procs.running().collect();
+    let mut text = if full {
+        String::from("UID          PID    PPID  C STIME TTY          TIME CMD\n")
+    } else {
+        String::from("    PID TTY          TIME CMD\n")
+    };
+    for p in procs {
+        if full {
+            let stime = p.started.clock();
+            text.push_str(&format!(
+                "root     {:>7} {:>7}  0 {} pts/0    00:00:00 {}\n",
+                p.pid,
+                1,
+                &stime[..5],
+                p.cmdline
+            ));
+        } else {
+            text.push_str(&format!("{:>7} pts/0    00:00:00 {}\n", p.pid, p.name));
+        }
+    }
+    sys.print(&text);
+    0
+}

@@ -1,0 +1,72 @@
+//! Processes on a node: `ps`, `pidof`, `pgrep`, `kill` and `pkill`, with bash's and procps'
+//! messages, and signals reaching a background program (its handler prints its summary).
+
+use netstep::lab::parse::parse_lab;
+use netstep::lab::runner::{LabOptions, Runner};
+
+const LAB: &str = r#"
+host a b
+switch sw1
+link a:eth0 sw1
+link b:eth0 sw1
+a: ifconfig eth0 10.0.0.1/24
+b: ifconfig eth0 10.0.0.2/24
+b: tcpdump -n -i eth0 &
+expect contains "[1] 1001"
+b: ps
+expect matches "(?m)^    PID TTY          TIME CMD$"
+expect matches "(?m)^   1001 pts/0    00:00:00 tcpdump$"
+expect matches "(?m)^   1002 pts/0    00:00:00 ps$"
+b: ps -ef
+expect matches "(?m)^UID          PID    PPID  C STIME TTY          TIME CMD$"
+expect matches "(?m)^root        1001       1  0 00:00 pts/0    00:00:00 tcpdump -n -i eth0$"
+b: pidof tcpdump
+expect contains "1001"
+b: pidof nothing
+expect exit 1
+b: pgrep tcpdump
+expect contains "1001"
+b: kill 4242
+expect contains "bash: kill: (4242) - No such process"
+expect exit 1
+b: kill -9
+expect contains "kill: usage: kill [-s sigspec"
+expect exit 2
+b: kill -FOO 1001
+expect contains "bash: kill: FOO: invalid signal specification"
+b: kill two
+expect contains "bash: kill: two: arguments must be process or job IDs"
+b: ps -x
+expect contains "error: unsupported option"
+a: ping -c 1 b
+b: pkill -INT tcpdump
+expect exit 0
+b: wait
+expect contains "ICMP echo request"
+expect contains "packets captured"
+expect exit 0
+b: ifconfig eth0
+expect contains "flags=4163<UP,BROADCAST,RUNNING,MULTICAST>"
+b: pkill tcpdump
+expect exit 1
+a: ping -c 100 b &
+run 2s
+a: kill -9 1002
+a: wait
+expect not contains "ping statistics"
+expect exit 137
+"#;
+
+#[test]
+fn ps_kill_pidof_pkill() {
+    let lines = parse_lab("processes.lab", LAB).expect("parses");
+    let mut out = Vec::new();
+    let mut runner = Runner::new(LabOptions::default(), &mut out);
+    let result = runner.run(&lines);
+    drop(runner);
+    assert!(
+        result.is_ok(),
+        "{result:?}\n{}",
+        String::from_utf8_lossy(&out)
+    );
+}
