@@ -17,6 +17,7 @@ pub mod process;
 pub mod procfs;
 pub mod socket;
 pub mod sysctl;
+pub mod tcp;
 pub mod vfs;
 
 use crate::sim::rng::Rng;
@@ -42,6 +43,7 @@ pub struct Kernel {
     /// Packets sent to ourselves, waiting to come back in on `lo`.
     pub backlog: VecDeque<Vec<u8>>,
     pub lab_hosts: LabHosts,
+    pub tcp: tcp::Tcp,
     /// The task list: what `ps` shows and `kill` signals.
     pub procs: process::ProcTable,
     ip_id: u16,
@@ -50,6 +52,8 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(hostname: &str, mut rng: Rng) -> Kernel {
         let ip_id = rng.next_u32() as u16;
+        // A child generator, so TCP's draws never shift the kernel's own sequence.
+        let tcp_seed = rng.derive(6).next_u64();
         Kernel {
             hostname: hostname.to_string(),
             devs: NetDevs::new(),
@@ -62,6 +66,7 @@ impl Kernel {
             rng,
             backlog: VecDeque::new(),
             lab_hosts: Rc::new(Vec::new()),
+            tcp: tcp::Tcp::new(tcp_seed),
             // Boot has run a few hundred processes before the lab's first command.
             procs: process::ProcTable::new(1000),
             ip_id,
