@@ -1,7 +1,7 @@
 //! IPv4 input (net/ipv4/ip_input.c): check the header, then deliver locally, forward, or drop.
 
 use super::arp::PktType;
-use super::{icmp, ip_forward, tcp, Kernel};
+use super::{icmp, ip_forward, tcp_ipv4, Kernel};
 use crate::sim::Ctx;
 use crate::why;
 use smoltcp::wire::Ipv4Packet;
@@ -60,7 +60,7 @@ pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bo
         17 => udp_rcv(k, ctx, pkt, broadcast),
         // Linux drops TCP that was not sent to this host alone (not PACKET_HOST).
         6 if broadcast => why!(ctx, "tcp", "TCP to a broadcast address dropped"),
-        6 => tcp::tcp_rcv(k, ctx, pkt),
+        6 => tcp_ipv4::tcp_rcv(k, ctx, pkt),
         _ => {
             why!(ctx, "ip", "no handler for IP protocol {proto} here");
             if !broadcast {

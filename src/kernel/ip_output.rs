@@ -20,6 +20,12 @@ pub enum Errno {
     AddrNotAvail,
     /// ENODEV: an interface that does not exist.
     NoDev,
+    ConnRefused,
+    ConnReset,
+    TimedOut,
+    AddrInUse,
+    Pipe,
+    BadFd,
 }
 
 impl Errno {
@@ -29,6 +35,12 @@ impl Errno {
             Errno::HostUnreach => "No route to host",
             Errno::AddrNotAvail => "Cannot assign requested address",
             Errno::NoDev => "No such device",
+            Errno::ConnRefused => "Connection refused",
+            Errno::ConnReset => "Connection reset by peer",
+            Errno::TimedOut => "Connection timed out",
+            Errno::AddrInUse => "Address already in use",
+            Errno::Pipe => "Broken pipe",
+            Errno::BadFd => "Bad file descriptor",
         }
     }
 }

@@ -18,6 +18,8 @@ pub mod procfs;
 pub mod socket;
 pub mod sysctl;
 pub mod tcp;
+pub mod tcp_glue;
+pub mod tcp_ipv4;
 pub mod vfs;
 
 use crate::sim::rng::Rng;

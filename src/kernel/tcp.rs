@@ -1,227 +1,439 @@
-//! TCP, through smoltcp: one `Medium::Ip` interface per host behind two in-memory queues.
-//! Our ip_input decides a segment is local and hands it here; whatever smoltcp emits goes
-//! back out through our ip_output (routing, source checks, ARP, loopback stay ours).
-//!
-//! This is the first step of docs/transport-plan.md: no sockets yet, so every segment meets
-//! a closed port and smoltcp answers as Linux does, `[R.] seq 0 ack ISN+1 win 0`.
+//! TCP sockets (net/ipv4/tcp.c's calls): connect, listen, accept, send, recv, close, each
+//! connection a smoltcp socket in a set of its own (so a retransmitted SYN can never be taken
+//! by another listener: docs/transport-plan.md §3.6). Segments come in through tcp_ipv4.rs.
 
-use super::ip_output::{self, IpOut};
+use super::ip_output::{route_output, Errno, OutRoute};
+use super::socket::Pid;
+use super::tcp_glue::{send_emitted, time_of, Glue};
 use super::Kernel;
 use crate::sim::{Ctx, Time};
 use crate::why;
-use smoltcp::iface::{Config, Interface, SocketSet};
-use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
-use smoltcp::time::Instant;
-use smoltcp::wire::{HardwareAddress, Ipv4Packet, TcpPacket};
-use std::collections::VecDeque;
+use smoltcp::iface::{SocketHandle, SocketSet};
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
-/// smoltcp reads the MTU once, when the interface is made; below 40 it underflows.
-const MTU: usize = 1500;
+/// A socket id: connections and listeners share one numbering.
+pub type TcpId = u32;
+/// Buffers of 64240 bytes make smoltcp advertise Linux's SYN window.
+const BUF: usize = 64240;
 
-/// The device smoltcp sees: packets we feed it, packets it wants sent.
-#[derive(Default)]
-pub struct Queues {
-    rx: VecDeque<Vec<u8>>,
-    tx: Vec<Vec<u8>>,
+pub struct Conn {
+    pub set: SocketSet<'static>,
+    pub handle: SocketHandle,
+    pub local: (Ipv4Addr, u16),
+    pub remote: (Ipv4Addr, u16),
+    /// The process that holds it; None before accept() and after close() (netstat's `-`).
+    pub owner: Option<Pid>,
+    /// The listener a passive connection was born on, until accept().
+    pub listener: Option<TcpId>,
+    pub state: State,
+    /// What the next call on it reports (ECONNREFUSED, ECONNRESET).
+    pub error: Option<Errno>,
 }
 
-pub struct Rx(Vec<u8>);
-pub struct Tx<'a>(&'a mut Vec<Vec<u8>>);
-
-impl RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0u8; len];
-        let r = f(&mut buf);
-        self.0.push(buf);
-        r
-    }
-}
-
-impl Device for Queues {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-
-    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-        let pkt = self.rx.pop_front()?;
-        Some((Rx(pkt), Tx(&mut self.tx)))
-    }
-
-    fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-        Some(Tx(&mut self.tx))
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::default();
-        caps.medium = Medium::Ip;
-        caps.max_transmission_unit = MTU;
-        caps
-    }
+pub struct Listener {
+    pub owner: Pid,
+    pub addr: Option<Ipv4Addr>,
+    pub port: u16,
+    pub backlog: usize,
 }
 
 pub struct Tcp {
-    iface: Interface,
-    dev: Queues,
+    pub glue: Glue,
     /// The sockets of no connection: what a segment for a closed port is polled with.
-    closed: SocketSet<'static>,
+    pub closed: SocketSet<'static>,
+    pub conns: BTreeMap<TcpId, Conn>,
+    pub listeners: BTreeMap<TcpId, Listener>,
+    next_id: TcpId,
+    /// The last time smoltcp was polled, for poll_at.
+    pub now: Time,
 }
 
-fn instant(t: Time) -> Instant {
-    Instant::from_micros((t.nanos() / 1_000) as i64)
+/// What recv() found.
+#[derive(Debug, PartialEq)]
+pub enum Recv {
+    Data(Vec<u8>),
+    WouldBlock,
+    Eof,
+    Error(Errno),
 }
 
 impl Tcp {
-    /// `seed` drives smoltcp's initial sequence numbers, so runs repeat exactly.
     pub fn new(seed: u64) -> Tcp {
-        let mut dev = Queues::default();
-        let mut config = Config::new(HardwareAddress::Ip);
-        config.random_seed = seed;
-        let mut iface = Interface::new(config, &mut dev, Instant::from_micros(0));
-        // ip_input has already decided the segment is ours; smoltcp must not second-guess it.
-        iface.set_any_ip(true);
         Tcp {
-            iface,
-            dev,
+            glue: Glue::new(seed),
             closed: SocketSet::new(vec![]),
+            conns: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            next_id: 0,
+            now: Time::ZERO,
         }
+    }
+
+    fn alloc_id(&mut self) -> TcpId {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A new smoltcp socket in a set of its own. Delayed ACKs are off: Linux ACKs at once at
+    /// the start of a connection (quick-ack), which is what the lessons show.
+    pub fn new_conn(
+        &mut self,
+        local: (Ipv4Addr, u16),
+        remote: (Ipv4Addr, u16),
+    ) -> (TcpId, &mut Conn) {
+        let mut sock = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; BUF]),
+            tcp::SocketBuffer::new(vec![0; BUF]),
+        );
+        sock.set_ack_delay(None);
+        let mut set = SocketSet::new(vec![]);
+        let handle = set.add(sock);
+        let id = self.alloc_id();
+        let conn = Conn {
+            set,
+            handle,
+            local,
+            remote,
+            owner: None,
+            listener: None,
+            state: State::Closed,
+            error: None,
+        };
+        (id, self.conns.entry(id).or_insert(conn))
+    }
+
+    /// The connection with this 4-tuple, if any.
+    pub fn find(&self, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) -> Option<TcpId> {
+        self.conns
+            .iter()
+            .find(|(_, c)| c.local == local && c.remote == remote)
+            .map(|(id, _)| *id)
+    }
+
+    /// The earliest time smoltcp wants to be polled for any connection.
+    pub fn next_timer(&mut self) -> Option<Time> {
+        let now = super::tcp_glue::instant(self.now);
+        let iface = &mut self.glue.iface;
+        self.conns
+            .values()
+            .filter_map(|c| iface.poll_at(now, &c.set))
+            .map(time_of)
+            .min()
+    }
+
+    fn port_in_use(&self, port: u16) -> bool {
+        self.conns.values().any(|c| c.local.1 == port)
+            || self.listeners.values().any(|l| l.port == port)
     }
 }
 
-/// tcp_v4_rcv: a unicast TCP segment for one of our addresses (`pkt` is the whole IP packet).
-pub fn tcp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) {
-    let ip = Ipv4Packet::new_unchecked(pkt);
-    if let Ok(seg) = TcpPacket::new_checked(ip.payload()) {
-        if !seg.rst() {
-            why!(
-                ctx,
-                "tcp",
-                "nothing listens on {}:{}: reset",
-                ip.dst_addr(),
-                seg.dst_port()
-            );
-        }
+/// Linux's names for TCP states, as netstat prints them.
+pub fn state_name(s: State) -> &'static str {
+    match s {
+        State::Closed => "CLOSE",
+        State::Listen => "LISTEN",
+        State::SynSent => "SYN_SENT",
+        State::SynReceived => "SYN_RECV",
+        State::Established => "ESTABLISHED",
+        State::FinWait1 => "FIN_WAIT1",
+        State::FinWait2 => "FIN_WAIT2",
+        State::CloseWait => "CLOSE_WAIT",
+        State::Closing => "CLOSING",
+        State::LastAck => "LAST_ACK",
+        State::TimeWait => "TIME_WAIT",
     }
-    let tcp = &mut k.tcp;
-    tcp.dev.rx.push_back(pkt.to_vec());
-    tcp.iface
-        .poll(instant(ctx.now), &mut tcp.dev, &mut tcp.closed);
+}
+
+/// Polls one connection (feeding it `pkt`), sends what it emitted, and records its state
+/// change as a reason. A connection that reached CLOSED is removed.
+pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
+    k.tcp.now = ctx.now;
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    k.tcp.glue.poll(ctx.now, pkt, &mut conn.set);
+    let new = conn.set.get::<tcp::Socket>(conn.handle).state();
+    let old = std::mem::replace(&mut conn.state, new);
+    if old != new {
+        let (l, r) = (conn.local, conn.remote);
+        let side = if conn.listener.is_some() || old == State::Listen {
+            "server"
+        } else {
+            "client"
+        };
+        why!(
+            ctx,
+            "tcp",
+            "{side} {}:{} > {}:{} {} → {}",
+            l.0,
+            l.1,
+            r.0,
+            r.1,
+            state_name(old),
+            state_name(new)
+        );
+        conn.error = match (old, new) {
+            (State::SynSent, State::Closed) => Some(Errno::ConnRefused),
+            (State::Established | State::CloseWait | State::SynReceived, State::Closed) => {
+                Some(Errno::ConnReset)
+            }
+            _ => conn.error,
+        };
+    }
     send_emitted(k, ctx);
+    reap(k, id);
 }
 
-/// Sends what smoltcp emitted through our own output path, keeping its TCP segment (its
-/// checksum covers the same addresses) and building our own IP header around it.
-fn send_emitted(k: &mut Kernel, ctx: &mut Ctx) {
-    for pkt in std::mem::take(&mut k.tcp.dev.tx) {
-        let Ok(ip) = Ipv4Packet::new_checked(&pkt[..]) else {
-            continue;
-        };
-        let out = IpOut {
-            src: Some(ip.src_addr()),
-            dst: ip.dst_addr(),
-            proto: 6,
-            ttl: None,
-            df: true,
-            oif: None,
-        };
-        let _ = ip_output::ip_local_out(k, ctx, out, ip.payload());
+/// Forgets a closed connection nobody holds, or that died before accept().
+fn reap(k: &mut Kernel, id: TcpId) {
+    let dead =
+        k.tcp.conns.get(&id).is_some_and(|c| {
+            c.state == State::Closed && (c.owner.is_none() || c.listener.is_some())
+        });
+    if dead {
+        k.tcp.conns.remove(&id);
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::rng::Rng;
-    use smoltcp::wire::{IpAddress, IpProtocol, TcpControl, TcpRepr, TcpSeqNumber};
-    use std::net::Ipv4Addr;
-
-    fn syn(src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Vec<u8> {
-        let repr = TcpRepr {
-            src_port: 40000,
-            dst_port: port,
-            control: TcpControl::Syn,
-            seq_number: TcpSeqNumber(1000),
-            ack_number: None,
-            window_len: 64240,
-            window_scale: None,
-            max_seg_size: Some(1460),
-            sack_permitted: false,
-            sack_ranges: [None; 3],
-            timestamp: None,
-            payload: &[],
-        };
-        let mut l4 = vec![0u8; repr.buffer_len()];
-        let caps = smoltcp::phy::ChecksumCapabilities::default();
-        repr.emit(
-            &mut TcpPacket::new_unchecked(&mut l4[..]),
-            &IpAddress::Ipv4(src),
-            &IpAddress::Ipv4(dst),
-            &caps,
-        );
-        let mut k = Kernel::new("x", Rng::new(1));
-        let out = IpOut {
-            src: None,
-            dst,
-            proto: u8::from(IpProtocol::Tcp),
-            ttl: None,
-            df: true,
-            oif: None,
-        };
-        let mut p = ip_output::build(&mut k, src, &out, &l4);
-        Ipv4Packet::new_unchecked(&mut p[..]).fill_checksum();
-        p
+/// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
+pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
+    k.tcp.now = ctx.now;
+    let now = super::tcp_glue::instant(ctx.now);
+    let due: Vec<TcpId> = {
+        let iface = &mut k.tcp.glue.iface;
+        k.tcp
+            .conns
+            .iter()
+            .filter(|(_, c)| iface.poll_at(now, &c.set).is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    for id in due {
+        poll_conn(k, ctx, id, None);
     }
+}
 
-    #[test]
-    fn a_closed_port_answers_rst_ack_like_linux() {
-        let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
-        let mut k = Kernel::new("b", Rng::new(1));
-        let lo = k.devs.get_mut(1).unwrap();
-        lo.addrs.push(crate::kernel::netdev::IfAddr {
-            addr: b,
-            prefix: 32,
-            broadcast: None,
-            label: "lo:1".into(),
-        });
-        let mut ctx = Ctx::new(Time::ZERO, "b", true);
-        // A SYN from b to itself: the RST loops back through lo, where we can read it.
-        tcp_rcv(&mut k, &mut ctx, &syn(a, b, 81));
-        assert!(k.tcp.dev.tx.is_empty());
-        let reasons = ctx.reasons.join("\n");
-        assert!(
-            reasons.contains("nothing listens on 10.0.0.2:81: reset"),
-            "{reasons}"
-        );
-        // The reply went to 10.0.0.1, which has no route here: no frame, a reason instead.
-        assert!(reasons.contains("no way to 10.0.0.1"), "{reasons}");
+/// connect(2): picks the route and source as Linux does (no packet when there is no route),
+/// an ephemeral port, and sends the SYN.
+pub fn connect(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    pid: Pid,
+    dst: Ipv4Addr,
+    port: u16,
+) -> Result<TcpId, Errno> {
+    let src = match route_output(k, dst, None)? {
+        OutRoute::Local { src } | OutRoute::Remote { src, .. } => src,
+    };
+    let lport = ephemeral_port(k).ok_or(Errno::AddrNotAvail)?;
+    let (id, _) = k.tcp.new_conn((src, lport), (dst, port));
+    let t = &mut k.tcp;
+    let Some(conn) = t.conns.get_mut(&id) else {
+        return Err(Errno::BadFd);
+    };
+    conn.owner = Some(pid);
+    let local = IpListenEndpoint {
+        addr: Some(IpAddress::Ipv4(src)),
+        port: lport,
+    };
+    let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
+    let cx = t.glue.iface.context();
+    if sock
+        .connect(cx, IpEndpoint::new(IpAddress::Ipv4(dst), port), local)
+        .is_err()
+    {
+        k.tcp.conns.remove(&id);
+        return Err(Errno::AddrNotAvail);
     }
+    poll_conn(k, ctx, id, None);
+    Ok(id)
+}
 
-    #[test]
-    fn the_rst_carries_seq_0_ack_isn_plus_1_and_window_0() {
-        let me = Ipv4Addr::new(10, 0, 0, 2);
-        let mut k = Kernel::new("b", Rng::new(1));
-        let lo = k.devs.get_mut(1).unwrap();
-        lo.addrs.push(crate::kernel::netdev::IfAddr {
-            addr: me,
-            prefix: 32,
-            broadcast: None,
-            label: "lo:1".into(),
-        });
-        let mut ctx = Ctx::new(Time::ZERO, "b", true);
-        tcp_rcv(&mut k, &mut ctx, &syn(me, me, 81));
-        let rst = k.backlog.pop_front().expect("RST looped back");
-        let ip = Ipv4Packet::new_checked(&rst[..]).unwrap();
-        let seg = TcpPacket::new_checked(ip.payload()).unwrap();
-        assert!(seg.rst() && seg.ack());
-        assert_eq!(
-            (seg.seq_number(), seg.ack_number(), seg.window_len()),
-            (TcpSeqNumber(0), TcpSeqNumber(1001), 0)
-        );
-        assert_eq!((seg.src_port(), seg.dst_port()), (81, 40000));
-        assert!(ip.dont_frag());
+/// Ephemeral ports from 32768–60999 (ip_local_port_range), starting at a random even port
+/// and preferring even ones, as Linux's connect does.
+fn ephemeral_port(k: &mut Kernel) -> Option<u16> {
+    let (lo, n) = (32768u32, 61000u32 - 32768);
+    let start = (k.rng.below(n as u64) as u32) & !1;
+    (0..n)
+        .map(|i| {
+            let even = i < n / 2;
+            let off = if even {
+                (start + 2 * i) % n
+            } else {
+                (start + 2 * (i - n / 2) + 1) % n
+            };
+            (lo + off) as u16
+        })
+        .find(|p| !k.tcp.port_in_use(*p))
+}
+
+/// listen(2) on `addr` (None = 0.0.0.0) and `port`.
+pub fn listen(
+    k: &mut Kernel,
+    pid: Pid,
+    addr: Option<Ipv4Addr>,
+    port: u16,
+    backlog: usize,
+) -> Result<TcpId, Errno> {
+    if port == 0
+        || k.tcp
+            .listeners
+            .values()
+            .any(|l| l.port == port && (l.addr.is_none() || addr.is_none() || l.addr == addr))
+    {
+        return Err(Errno::AddrInUse);
+    }
+    let id = k.tcp.alloc_id();
+    k.tcp.listeners.insert(
+        id,
+        Listener {
+            owner: pid,
+            addr,
+            port,
+            backlog: backlog.max(1),
+        },
+    );
+    Ok(id)
+}
+
+/// accept(2): the oldest established connection born on the listener, now held by `pid`.
+pub fn accept(k: &mut Kernel, pid: Pid, listener: TcpId) -> Option<TcpId> {
+    let id = k
+        .tcp
+        .conns
+        .iter()
+        .find(|(_, c)| {
+            c.listener == Some(listener)
+                && !matches!(c.state, State::SynReceived | State::Listen | State::Closed)
+        })
+        .map(|(id, _)| *id)?;
+    let conn = k.tcp.conns.get_mut(&id)?;
+    conn.listener = None;
+    conn.owner = Some(pid);
+    Some(id)
+}
+
+/// send(2): queues what fits and sends at once, as tcp_sendmsg pushes.
+pub fn send(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, data: &[u8]) -> Result<usize, Errno> {
+    let conn = k.tcp.conns.get_mut(&id).ok_or(Errno::BadFd)?;
+    if let Some(e) = conn.error {
+        return Err(e);
+    }
+    let n = conn
+        .set
+        .get_mut::<tcp::Socket>(conn.handle)
+        .send_slice(data)
+        .map_err(|_| Errno::Pipe)?;
+    poll_conn(k, ctx, id, None);
+    Ok(n)
+}
+
+/// recv(2), non-blocking: data, nothing yet, end of stream, or the connection's error.
+pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return Recv::Error(Errno::BadFd);
+    };
+    if matches!(
+        conn.state,
+        State::SynSent | State::SynReceived | State::Listen
+    ) && conn.error.is_none()
+    {
+        // Still connecting: a blocking read would wait.
+        return Recv::WouldBlock;
+    }
+    let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
+    let mut buf = vec![0u8; sock.recv_queue().max(1)];
+    let got = sock.recv_slice(&mut buf);
+    let result = match got {
+        Ok(0) => Recv::WouldBlock,
+        Ok(n) => {
+            buf.truncate(n);
+            Recv::Data(buf)
+        }
+        Err(tcp::RecvError::Finished) => Recv::Eof,
+        Err(_) => Recv::Error(conn.error.unwrap_or(Errno::ConnReset)),
+    };
+    if matches!(result, Recv::Data(_)) {
+        // Reading opens the window: let smoltcp say so.
+        poll_conn(k, ctx, id, None);
+    }
+    result
+}
+
+/// The state of a connection (Closed when it is gone).
+pub fn state(k: &Kernel, id: TcpId) -> State {
+    k.tcp.conns.get(&id).map_or(State::Closed, |c| c.state)
+}
+
+/// The error a connection ended with, if any.
+pub fn error(k: &Kernel, id: TcpId) -> Option<Errno> {
+    k.tcp.conns.get(&id).and_then(|c| c.error)
+}
+
+/// close(2): a FIN, and the connection lives on without an owner until it is done. A
+/// listener closes with its unaccepted connections.
+pub fn close(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    if k.tcp.listeners.remove(&id).is_some() {
+        let children: Vec<TcpId> = k
+            .tcp
+            .conns
+            .iter()
+            .filter(|(_, c)| c.listener == Some(id))
+            .map(|(i, _)| *i)
+            .collect();
+        for c in children {
+            abort(k, ctx, c);
+        }
+        return;
+    }
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    conn.owner = None;
+    let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
+    if conn.state == State::SynSent {
+        // smoltcp would send a bogus RST here; Linux just forgets the attempt.
+        k.tcp.conns.remove(&id);
+        return;
+    }
+    if sock.recv_queue() > 0 {
+        // Closing with unread data resets the connection, as Linux does.
+        sock.abort();
+    } else {
+        sock.close();
+    }
+    poll_conn(k, ctx, id, None);
+}
+
+fn abort(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    if let Some(conn) = k.tcp.conns.get_mut(&id) {
+        conn.set.get_mut::<tcp::Socket>(conn.handle).abort();
+        conn.owner = None;
+        conn.listener = None;
+    }
+    poll_conn(k, ctx, id, None);
+}
+
+/// A process exited: its sockets close.
+pub fn close_owner(k: &mut Kernel, ctx: &mut Ctx, pid: Pid) {
+    let mine: Vec<TcpId> = k
+        .tcp
+        .listeners
+        .iter()
+        .filter(|(_, l)| l.owner == pid)
+        .map(|(i, _)| *i)
+        .chain(
+            k.tcp
+                .conns
+                .iter()
+                .filter(|(_, c)| c.owner == Some(pid))
+                .map(|(i, _)| *i),
+        )
+        .collect();
+    for id in mine {
+        close(k, ctx, id);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::kernel::process::{Poll, Program, Signal, Sys};
 use crate::kernel::socket::Pid;
-use crate::kernel::{arp, dev, Kernel};
+use crate::kernel::{arp, dev, tcp, Kernel};
 use crate::sim::rng::Rng;
 use crate::sim::{Ctx, Time};
 
@@ -26,13 +26,15 @@ impl Host {
 
     pub fn timer(&mut self, ctx: &mut Ctx) {
         arp::neigh_timers(&mut self.kernel, ctx);
+        tcp::timers(&mut self.kernel, ctx);
         self.settle(ctx);
     }
 
-    pub fn next_wake(&self) -> Option<Time> {
+    pub fn next_wake(&mut self) -> Option<Time> {
         [
             self.kernel.neigh.next_timer(),
             self.kernel.procs.next_wake(),
+            self.kernel.tcp.next_timer(),
         ]
         .into_iter()
         .flatten()
@@ -114,6 +116,7 @@ impl Host {
                 proc.status = Some(code);
                 proc.wake = None;
                 self.kernel.sockets.close_owner(pid);
+                tcp::close_owner(&mut self.kernel, ctx, pid);
             }
         }
         changed

@@ -39,7 +39,7 @@ impl Node {
         }
     }
 
-    pub fn next_wake(&self) -> Option<Time> {
+    pub fn next_wake(&mut self) -> Option<Time> {
         match self {
             Node::Host(h) => h.next_wake(),
             _ => None,

@@ -1,0 +1,105 @@
+//! TCP input (net/ipv4/tcp_ipv4.c): find the connection a segment belongs to, or the
+//! listener a SYN is for (creating the connection, within the backlog), or answer as a closed
+//! port does, with a reset.
+
+use super::tcp::{self, Tcp, TcpId};
+use super::tcp_glue::send_emitted;
+use super::Kernel;
+use crate::sim::Ctx;
+use crate::why;
+use smoltcp::socket::tcp::{Socket, State};
+use smoltcp::wire::{IpAddress, IpListenEndpoint, Ipv4Packet, TcpPacket};
+use std::net::Ipv4Addr;
+
+/// tcp_v4_rcv: a unicast TCP segment for one of our addresses (`pkt` is the whole IP packet).
+pub fn tcp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) {
+    let ip = Ipv4Packet::new_unchecked(pkt);
+    let Ok(seg) = TcpPacket::new_checked(ip.payload()) else {
+        why!(ctx, "tcp", "truncated TCP header: dropped");
+        return;
+    };
+    let local = (ip.dst_addr(), seg.dst_port());
+    let remote = (ip.src_addr(), seg.src_port());
+    if let Some(id) = k.tcp.find(local, remote) {
+        tcp::poll_conn(k, ctx, id, Some(pkt));
+        return;
+    }
+    let new_syn = seg.syn() && !seg.ack() && !seg.rst();
+    if new_syn {
+        if let Some(lid) = listener_for(&k.tcp, local) {
+            syn_to_listener(k, ctx, lid, local, remote, pkt);
+            return;
+        }
+    }
+    if !seg.rst() {
+        why!(
+            ctx,
+            "tcp",
+            "nothing listens on {}:{}: reset",
+            local.0,
+            local.1
+        );
+    }
+    k.tcp.now = ctx.now;
+    k.tcp.glue.poll(ctx.now, Some(pkt), &mut k.tcp.closed);
+    send_emitted(k, ctx);
+}
+
+/// A listener on exactly this address wins over one on 0.0.0.0.
+fn listener_for(t: &Tcp, local: (Ipv4Addr, u16)) -> Option<TcpId> {
+    let on_port = || t.listeners.iter().filter(|(_, l)| l.port == local.1);
+    on_port()
+        .find(|(_, l)| l.addr == Some(local.0))
+        .or_else(|| on_port().find(|(_, l)| l.addr.is_none()))
+        .map(|(id, _)| *id)
+}
+
+/// A SYN for a listener: a new connection in SYN_RECV, unless the backlog is full, in which
+/// case Linux drops the SYN silently (the client will retry), never a reset.
+fn syn_to_listener(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    lid: TcpId,
+    local: (Ipv4Addr, u16),
+    remote: (Ipv4Addr, u16),
+    pkt: &[u8],
+) {
+    let waiting = k
+        .tcp
+        .conns
+        .values()
+        .filter(|c| c.listener == Some(lid))
+        .count();
+    let backlog = k.tcp.listeners.get(&lid).map_or(0, |l| l.backlog);
+    if waiting >= backlog {
+        why!(
+            ctx,
+            "tcp",
+            "SYN from {}:{} dropped: listen queue of {}:{} is full ({waiting}/{backlog})",
+            remote.0,
+            remote.1,
+            local.0,
+            local.1
+        );
+        return;
+    }
+    let (id, conn) = k.tcp.new_conn(local, remote);
+    conn.listener = Some(lid);
+    let sock = conn.set.get_mut::<Socket>(conn.handle);
+    let ep = IpListenEndpoint {
+        addr: Some(IpAddress::Ipv4(local.0)),
+        port: local.1,
+    };
+    if sock.listen(ep).is_err() {
+        k.tcp.conns.remove(&id);
+        return;
+    }
+    conn.state = State::Listen;
+    why!(
+        ctx,
+        "tcp",
+        "SYN for the listener on port {}: new connection",
+        local.1
+    );
+    tcp::poll_conn(k, ctx, id, Some(pkt));
+}

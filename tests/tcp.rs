@@ -1,0 +1,310 @@
+//! TCP through smoltcp (issue 3, first steps): a handshake, data both ways and a close
+//! between two hosts on a switch; a refused connection; a full listen queue dropping a SYN
+//! without a reset; the capture passes tshark.
+
+mod common;
+
+use netstep::kernel::ip_output::Errno;
+use netstep::kernel::process::{Poll, Program, Sys};
+use netstep::kernel::tcp::{self, Recv, TcpId};
+use netstep::sim::link::LinkParams;
+use netstep::sim::world::World;
+use netstep::sim::Time;
+use smoltcp::socket::tcp::State;
+use std::net::Ipv4Addr;
+
+const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+/// Hosts a (client) and b (server) on a switch, addressed through the shell's ifconfig.
+fn lan(capture: Option<&std::path::Path>) -> World {
+    let mut w = World::new(1);
+    for (n, k) in [
+        ("a", "host"),
+        ("b", "host"),
+        ("c", "host"),
+        ("sw", "switch"),
+    ] {
+        w.add_node(n, k).expect("node");
+    }
+    for n in ["a", "b", "c"] {
+        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
+            .expect("link");
+    }
+    if let Some(p) = capture {
+        w.add_capture(p, &[(0, 2)]).expect("capture");
+    }
+    for (i, ip) in [(0, "10.0.0.1/24"), (1, "10.0.0.2/24"), (2, "10.0.0.3/24")] {
+        let mut sys_line = vec!["ifconfig".to_string(), "eth0".into(), ip.into()];
+        let h = w.host_mut(i).expect("host");
+        let mut ctx = netstep::sim::Ctx::new(Time::ZERO, "x", false);
+        let mut sys = Sys {
+            k: &mut h.kernel,
+            ctx: &mut ctx,
+            pid: 1,
+            out: String::new(),
+            err: String::new(),
+        };
+        assert_eq!(netstep::user::tools::ifconfig::main(&mut sys, &sys_line), 0);
+        sys_line.clear();
+    }
+    w.refresh_hosts();
+    w
+}
+
+/// Listens on port 80, accepts `n` connections; to each, answers what it got in upper case
+/// and closes first (as an HTTP/1.0 server does).
+struct Server {
+    listener: Option<TcpId>,
+    backlog: usize,
+    conns: Vec<TcpId>,
+    accept_after: Time,
+}
+
+impl Program for Server {
+    fn poll(&mut self, sys: &mut Sys) -> Poll {
+        let lid = match self.listener {
+            Some(l) => l,
+            None => match tcp::listen(sys.k, sys.pid, None, 80, self.backlog) {
+                Ok(l) => *self.listener.insert(l),
+                Err(e) => {
+                    sys.eprint(e.message());
+                    return Poll::Exit(1);
+                }
+            },
+        };
+        if sys.now() >= self.accept_after {
+            while let Some(c) = tcp::accept(sys.k, sys.pid, lid) {
+                self.conns.push(c);
+            }
+        }
+        for c in self.conns.clone() {
+            if let Recv::Data(d) = tcp::recv(sys.k, sys.ctx, c) {
+                sys.print(&format!("server got {}\n", String::from_utf8_lossy(&d)));
+                let up = d.to_ascii_uppercase();
+                let _ = tcp::send(sys.k, sys.ctx, c, &up);
+                tcp::close(sys.k, sys.ctx, c);
+            }
+        }
+        Poll::Wait((sys.now() < self.accept_after).then_some(self.accept_after))
+    }
+}
+
+/// Connects to b:80, sends "hello", prints the answer, closes at end of stream.
+struct Client {
+    port: u16,
+    id: Option<TcpId>,
+    sent: bool,
+}
+
+impl Program for Client {
+    fn poll(&mut self, sys: &mut Sys) -> Poll {
+        let id = match self.id {
+            Some(id) => id,
+            None => match tcp::connect(sys.k, sys.ctx, sys.pid, B, self.port) {
+                Ok(id) => *self.id.insert(id),
+                Err(e) => {
+                    sys.print(&format!("connect: {}\n", e.message()));
+                    return Poll::Exit(1);
+                }
+            },
+        };
+        if let Some(e) = tcp::error(sys.k, id) {
+            sys.print(&format!("connect: {}\n", e.message()));
+            return Poll::Exit(1);
+        }
+        if tcp::state(sys.k, id) == State::Established && !self.sent {
+            self.sent = tcp::send(sys.k, sys.ctx, id, b"hello").is_ok();
+        }
+        match tcp::recv(sys.k, sys.ctx, id) {
+            Recv::Data(d) => sys.print(&format!("client got {}\n", String::from_utf8_lossy(&d))),
+            Recv::Eof => {
+                tcp::close(sys.k, sys.ctx, id);
+                return Poll::Exit(0);
+            }
+            Recv::Error(e) => {
+                sys.print(&format!("recv: {}\n", e.message()));
+                return Poll::Exit(1);
+            }
+            Recv::WouldBlock => {}
+        }
+        Poll::Wait(None)
+    }
+}
+
+fn output(w: &mut World, node: usize, pid: u32) -> (String, Option<i32>) {
+    let p = w
+        .host(node)
+        .and_then(|h| h.kernel.procs.procs.get(&pid))
+        .expect("proc");
+    (p.terminal.clone(), p.status)
+}
+
+fn reasons(w: &World) -> String {
+    w.trace
+        .iter()
+        .flat_map(|e| e.reasons.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn handshake_data_and_close_between_two_hosts() {
+    let dir = std::env::temp_dir().join(format!("netstep-tcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cap = dir.join("tcp.pcapng");
+    let mut w = lan(Some(&cap));
+    let server = Server {
+        listener: None,
+        backlog: 8,
+        conns: Vec::new(),
+        accept_after: Time::ZERO,
+    };
+    let spid = w
+        .spawn(1, "srv", "srv", Box::new(server), true)
+        .expect("spawn");
+    let cpid = w
+        .spawn(
+            0,
+            "cli",
+            "cli",
+            Box::new(Client {
+                port: 80,
+                id: None,
+                sent: false,
+            }),
+            false,
+        )
+        .expect("spawn");
+    w.run_until(Time::from_secs(5), 100_000).expect("run");
+    let (out, status) = output(&mut w, 0, cpid);
+    assert_eq!(status, Some(0), "{out}");
+    assert_eq!(out, "client got HELLO\n");
+    assert_eq!(output(&mut w, 1, spid).0, "server got hello\n");
+    let r = reasons(&w);
+    assert!(r.contains("a tcp: client 10.0.0.1:"), "{r}");
+    assert!(r.contains("> 10.0.0.2:80 SYN_SENT → ESTABLISHED"), "{r}");
+    assert!(r.contains("b tcp: server 10.0.0.2:80 > 10.0.0.1:"), "{r}");
+    assert!(r.contains("SYN_RECV → ESTABLISHED"), "{r}");
+    assert!(
+        r.contains("ESTABLISHED → FIN_WAIT1"),
+        "the server closes first: {r}"
+    );
+    assert!(r.contains("CLOSE_WAIT → LAST_ACK"), "{r}");
+    // The server's side waits in TIME_WAIT, then is gone.
+    let tw = w.host(1).map(|h| {
+        h.kernel
+            .tcp
+            .conns
+            .values()
+            .filter(|c| c.state == State::TimeWait)
+            .count()
+    });
+    assert_eq!(tw, Some(1));
+    w.run_until(Time::from_secs(70), 100_000).expect("run");
+    assert_eq!(w.host(1).map(|h| h.kernel.tcp.conns.len()), Some(0));
+    w.finish_captures().expect("close capture");
+    match common::tshark_check(&cap) {
+        Ok(_) => {}
+        Err(e) => panic!("{e}"),
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_closed_port_refuses() {
+    let mut w = lan(None);
+    let cpid = w
+        .spawn(
+            0,
+            "cli",
+            "cli",
+            Box::new(Client {
+                port: 81,
+                id: None,
+                sent: false,
+            }),
+            false,
+        )
+        .expect("spawn");
+    w.run_until(Time::from_secs(1), 100_000).expect("run");
+    assert_eq!(
+        output(&mut w, 0, cpid),
+        ("connect: Connection refused\n".to_string(), Some(1))
+    );
+    assert!(reasons(&w).contains("b tcp: nothing listens on 10.0.0.2:81: reset"));
+}
+
+#[test]
+fn no_route_fails_at_once_without_a_packet() {
+    let mut w = lan(None);
+    let h = w.host_mut(0).expect("a");
+    let mut ctx = netstep::sim::Ctx::new(Time::ZERO, "a", true);
+    let err = tcp::connect(
+        &mut h.kernel,
+        &mut ctx,
+        1,
+        Ipv4Addr::new(192, 168, 77, 1),
+        80,
+    )
+    .unwrap_err();
+    assert_eq!(err, Errno::NetUnreach);
+    assert!(ctx.tx.is_empty());
+    let _ = A;
+}
+
+#[test]
+fn a_full_listen_queue_drops_the_syn_without_a_reset() {
+    let mut w = lan(None);
+    // Backlog 1 and nobody accepting for 10 s: the second client's SYN is dropped.
+    let server = Server {
+        listener: None,
+        backlog: 1,
+        conns: Vec::new(),
+        accept_after: Time::from_secs(10),
+    };
+    w.spawn(1, "srv", "srv", Box::new(server), true)
+        .expect("spawn");
+    w.spawn(
+        0,
+        "cli",
+        "cli",
+        Box::new(Client {
+            port: 80,
+            id: None,
+            sent: false,
+        }),
+        true,
+    )
+    .expect("spawn");
+    w.run_until(Time::from_millis(1), 100_000).expect("run");
+    let c2 = w
+        .spawn(
+            2,
+            "cli",
+            "cli",
+            Box::new(Client {
+                port: 80,
+                id: None,
+                sent: false,
+            }),
+            true,
+        )
+        .expect("spawn");
+    w.run_until(Time::from_millis(500), 100_000).expect("run");
+    let r = reasons(&w);
+    assert!(
+        r.contains("dropped: listen queue of 10.0.0.2:80 is full (1/1)"),
+        "{r}"
+    );
+    assert!(
+        !r.contains("c tcp: client") || !r.contains("→ CLOSE"),
+        "no reset for c: {r}"
+    );
+    // After the server starts accepting, c's retransmitted SYN gets in.
+    w.run_until(Time::from_secs(20), 100_000).expect("run");
+    assert_eq!(
+        output(&mut w, 2, c2),
+        ("client got HELLO\n".to_string(), Some(0))
+    );
+}
