@@ -140,6 +140,28 @@ fn output(w: &mut World, node: usize, pid: u32) -> (String, Option<i32>) {
     (p.terminal.clone(), p.status)
 }
 
+/// Runs a builtin tool on a node at the world's current time.
+fn tool(w: &mut World, node: usize, line: &str) -> String {
+    let now = w.now;
+    let h = w.host_mut(node).expect("host");
+    let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+    let mut ctx = netstep::sim::Ctx::new(now, "x", false);
+    let mut sys = Sys {
+        k: &mut h.kernel,
+        ctx: &mut ctx,
+        pid: 1,
+        out: String::new(),
+        err: String::new(),
+    };
+    match netstep::user::tools::lookup(&args[0]) {
+        Some(netstep::user::tools::Command::Builtin(f)) => {
+            f(&mut sys, &args);
+        }
+        _ => panic!("{line} is not a builtin"),
+    }
+    sys.out
+}
+
 fn reasons(w: &World) -> String {
     w.trace
         .iter()
@@ -201,6 +223,26 @@ fn handshake_data_and_close_between_two_hosts() {
             .count()
     });
     assert_eq!(tw, Some(1));
+    let ns = tool(&mut w, 1, "netstat -natpo");
+    let lines: Vec<&str> = ns.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Active Internet connections (servers and established)"
+    );
+    assert_eq!(lines[2], "tcp        0      0 0.0.0.0:80              0.0.0.0:*               LISTEN      1000/srv             off (0.00/0/0)");
+    assert!(
+        lines[3].starts_with("tcp        0      0 10.0.0.2:80             10.0.0.1:"),
+        "{ns}"
+    );
+    assert!(
+        lines[3].contains(" TIME_WAIT   -                    timewait ("),
+        "{ns}"
+    );
+    let ns = tool(&mut w, 1, "netstat -lnt");
+    assert!(
+        ns.contains("(only servers)") && ns.contains("LISTEN") && !ns.contains("TIME_WAIT"),
+        "{ns}"
+    );
     w.run_until(Time::from_secs(70), 100_000).expect("run");
     assert_eq!(w.host(1).map(|h| h.kernel.tcp.conns.len()), Some(0));
     w.finish_captures().expect("close capture");

@@ -29,6 +29,8 @@ pub struct Conn {
     /// The listener a passive connection was born on, until accept().
     pub listener: Option<TcpId>,
     pub state: State,
+    /// When it entered `state` (netstat -o's timewait countdown).
+    pub since: Time,
     /// What the next call on it reports (ECONNREFUSED, ECONNRESET).
     pub error: Option<Errno>,
 }
@@ -100,6 +102,7 @@ impl Tcp {
             owner: None,
             listener: None,
             state: State::Closed,
+            since: self.now,
             error: None,
         };
         (id, self.conns.entry(id).or_insert(conn))
@@ -158,6 +161,7 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     let new = conn.set.get::<tcp::Socket>(conn.handle).state();
     let old = std::mem::replace(&mut conn.state, new);
     if old != new {
+        conn.since = ctx.now;
         let (l, r) = (conn.local, conn.remote);
         let side = if conn.listener.is_some() || old == State::Listen {
             "server"
@@ -361,6 +365,17 @@ pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
         poll_conn(k, ctx, id, None);
     }
     result
+}
+
+/// smoltcp's TIME_WAIT (CLOSE_DELAY): 10 s, where Linux waits 60 s.
+pub const TIME_WAIT_NS: u64 = 10_000_000_000;
+
+/// Recv-Q and Send-Q as netstat shows them: bytes not yet read, bytes not yet acknowledged.
+pub fn queues(k: &Kernel, id: TcpId) -> (usize, usize) {
+    k.tcp.conns.get(&id).map_or((0, 0), |c| {
+        let s = c.set.get::<tcp::Socket>(c.handle);
+        (s.recv_queue(), s.send_queue())
+    })
 }
 
 /// The state of a connection (Closed when it is gone).

@@ -5,6 +5,10 @@
 use super::fmt;
 use crate::kernel::netdev::NetDev;
 use crate::kernel::process::Sys;
+use crate::kernel::socket::Pid;
+use crate::kernel::tcp;
+use smoltcp::socket::tcp::State;
+use std::net::Ipv4Addr;
 
 const E_USAGE: i32 = 0;
 const E_OPTERR: i32 = 3;
@@ -226,6 +230,9 @@ pub fn print_sockets(sys: &mut Sys, o: &SockOpts) {
         s += " Timer";
     }
     s.push('\n');
+    if o.tcp || !(o.udp || o.raw) {
+        tcp_rows(sys, o, &mut s);
+    }
     if !(o.tcp || o.udp || o.raw) {
         s += &format!(
             "Active UNIX domain sockets {which}\n\
@@ -233,6 +240,114 @@ pub fn print_sockets(sys: &mut Sys, o: &SockOpts) {
         );
     }
     sys.print(&s);
+}
+
+/// One row per TCP socket: listeners first (with -a or -l), then connections (unless -l),
+/// in creation order, as `%-4s  %6ld %6ld %-23s %-23s %-11s` plus the -p and -o columns.
+/// What one row of the TCP table shows.
+struct Row {
+    local: String,
+    remote: String,
+    state: &'static str,
+    recvq: usize,
+    sendq: usize,
+    owner: Option<Pid>,
+    timer: String,
+}
+
+fn tcp_rows(sys: &Sys, o: &SockOpts, s: &mut String) {
+    let k = &*sys.k;
+    let mut rows: Vec<Row> = Vec::new();
+    if o.all || o.listening {
+        for (id, l) in &k.tcp.listeners {
+            let waiting = k
+                .tcp
+                .conns
+                .values()
+                .filter(|c| c.listener == Some(*id))
+                .count();
+            let local = endpoint(
+                sys,
+                l.addr.unwrap_or(Ipv4Addr::UNSPECIFIED),
+                l.port,
+                o.numeric,
+            );
+            let timer = "off (0.00/0/0)".to_string();
+            rows.push(Row {
+                local,
+                remote: "0.0.0.0:*".into(),
+                state: "LISTEN",
+                recvq: waiting,
+                // /proc/net/tcp shows the accept queue as rx_queue and 0 as tx_queue
+                // for a listener (only `ss` shows the backlog).
+                sendq: 0,
+                owner: Some(l.owner),
+                timer,
+            });
+        }
+    }
+    if o.all || !o.listening {
+        for (id, c) in &k.tcp.conns {
+            let (rq, sq) = tcp::queues(k, *id);
+            let timer = if c.state == State::TimeWait {
+                let left = tcp::TIME_WAIT_NS.saturating_sub(sys.ctx.now - c.since);
+                format!("timewait ({:.2}/0/0)", left as f64 / 1e9)
+            } else {
+                "off (0.00/0/0)".to_string()
+            };
+            let local = endpoint(sys, c.local.0, c.local.1, o.numeric);
+            let remote = endpoint(sys, c.remote.0, c.remote.1, o.numeric);
+            rows.push(Row {
+                local,
+                remote,
+                state: tcp::state_name(c.state),
+                recvq: rq,
+                sendq: sq,
+                owner: c.owner,
+                timer,
+            });
+        }
+    }
+    for r in rows {
+        let (rq, sq, local, remote, state) = (r.recvq, r.sendq, &r.local, &r.remote, r.state);
+        s.push_str(&format!(
+            "{:<4}  {rq:>6} {sq:>6} {local:<23} {remote:<23} {state:<11}",
+            "tcp"
+        ));
+        if o.programs {
+            let prog = r
+                .owner
+                .and_then(|pid| k.procs.procs.get(&pid).map(|p| format!("{pid}/{}", p.name)))
+                .unwrap_or_else(|| "-".into());
+            let prog: String = prog.chars().take(19).collect();
+            s.push_str(&format!(" {prog:<20}"));
+        }
+        if o.timers {
+            s.push_str(&format!(" {}", r.timer));
+        }
+        s.push('\n');
+    }
+}
+
+/// `a.b.c.d:port` with -n; else the host name and service name where known.
+fn endpoint(sys: &Sys, ip: Ipv4Addr, port: u16, numeric: bool) -> String {
+    if numeric {
+        return format!("{ip}:{port}");
+    }
+    let host = if ip.is_unspecified() {
+        ip.to_string()
+    } else {
+        sys.k.reverse(ip).unwrap_or_else(|| ip.to_string())
+    };
+    let service = match port {
+        22 => "ssh".to_string(),
+        53 => "domain".to_string(),
+        80 => "http".to_string(),
+        443 => "https".to_string(),
+        8080 => "http-alt".to_string(),
+        p => p.to_string(),
+    };
+    format!("{host}:{service}")
 }
 
 #[cfg(test)]
