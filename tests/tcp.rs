@@ -350,3 +350,70 @@ fn a_full_listen_queue_drops_the_syn_without_a_reset() {
         ("client got HELLO\n".to_string(), Some(0))
     );
 }
+
+/// Connects from a to `dst`:80 at t=0 and runs until `until`; returns the client's output.
+fn attempt(w: &mut World, dst: Ipv4Addr, until: Time) -> (String, Option<i32>) {
+    struct Once(Ipv4Addr, Option<TcpId>);
+    impl Program for Once {
+        fn poll(&mut self, sys: &mut Sys) -> Poll {
+            let id = match self.1 {
+                Some(id) => id,
+                None => match tcp::connect(sys.k, sys.ctx, sys.pid, self.0, 80) {
+                    Ok(id) => *self.1.insert(id),
+                    Err(e) => {
+                        sys.print(&format!("connect: {}\n", e.message()));
+                        return Poll::Exit(1);
+                    }
+                },
+            };
+            match tcp::error(sys.k, id) {
+                Some(e) => {
+                    sys.print(&format!(
+                        "connect: {} at {}\n",
+                        e.message(),
+                        sys.now().secs_f64().round()
+                    ));
+                    Poll::Exit(1)
+                }
+                None => Poll::Wait(None),
+            }
+        }
+    }
+    let pid = w
+        .spawn(0, "cli", "cli", Box::new(Once(dst, None)), false)
+        .expect("spawn");
+    w.run_until(until, 100_000).expect("run");
+    output(w, 0, pid)
+}
+
+#[test]
+fn syns_are_retried_like_tcp_syn_retries_then_time_out() {
+    let mut w = lan(None);
+    // a's default route points at c, an ordinary host that does not forward: SYNs vanish.
+    tool(&mut w, 0, "route add default gw 10.0.0.3");
+    let out = attempt(&mut w, Ipv4Addr::new(172, 16, 0, 1), Time::from_secs(200));
+    assert_eq!(
+        out,
+        (
+            "connect: Connection timed out at 127\n".to_string(),
+            Some(1)
+        )
+    );
+    let syn_times: Vec<f64> = w
+        .trace
+        .iter()
+        .filter(|e| matches!(&e.kind, netstep::trace::TraceKind::Rx { node, frame, .. } if node == "c" && frame.len() > 40 && frame[23] == 6))
+        .map(|e| e.time.secs_f64().round())
+        .collect();
+    assert_eq!(syn_times, [0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 63.0]);
+}
+
+#[test]
+fn failed_arp_makes_connect_fail_with_no_route_to_host() {
+    let mut w = lan(None);
+    let out = attempt(&mut w, Ipv4Addr::new(10, 0, 0, 99), Time::from_secs(10));
+    assert_eq!(
+        out,
+        ("connect: No route to host at 3\n".to_string(), Some(1))
+    );
+}

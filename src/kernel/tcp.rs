@@ -10,7 +10,7 @@ use crate::sim::{Ctx, Time};
 use crate::why;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Packet, TcpPacket};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -31,6 +31,9 @@ pub struct Conn {
     pub state: State,
     /// When it entered `state` (netstat -o's timewait countdown).
     pub since: Time,
+    /// SYNs sent so far, and when connect() gives up (tcp_syn_retries).
+    pub syns: u32,
+    pub deadline: Option<Time>,
     /// What the next call on it reports (ECONNREFUSED, ECONNRESET).
     pub error: Option<Errno>,
 }
@@ -103,6 +106,8 @@ impl Tcp {
             listener: None,
             state: State::Closed,
             since: self.now,
+            syns: 0,
+            deadline: None,
             error: None,
         };
         (id, self.conns.entry(id).or_insert(conn))
@@ -120,10 +125,15 @@ impl Tcp {
     pub fn next_timer(&mut self) -> Option<Time> {
         let now = super::tcp_glue::instant(self.now);
         let iface = &mut self.glue.iface;
-        self.conns
+        let polls: Vec<Time> = self
+            .conns
             .values()
             .filter_map(|c| iface.poll_at(now, &c.set))
             .map(time_of)
+            .collect();
+        polls
+            .into_iter()
+            .chain(self.conns.values().filter_map(|c| c.deadline))
             .min()
     }
 
@@ -187,8 +197,93 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
             _ => conn.error,
         };
     }
+    limit_syns(k, ctx, id);
     send_emitted(k, ctx);
     reap(k, id);
+}
+
+/// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
+/// are not sent (the deadline in `timers` then ends the attempt).
+fn limit_syns(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    let limit = 1 + k.sysctl.int("net.ipv4.tcp_syn_retries").max(0) as u32;
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    let syns = &mut conn.syns;
+    k.tcp.glue.dev.tx.retain(|p| {
+        let ip = Ipv4Packet::new_unchecked(&p[..]);
+        let is_syn = TcpPacket::new_checked(ip.payload()).is_ok_and(|t| t.syn() && !t.ack());
+        if !is_syn {
+            return true;
+        }
+        *syns += 1;
+        if *syns > 1 {
+            why!(
+                ctx,
+                "tcp",
+                "SYN retransmission {} of {}",
+                *syns - 1,
+                limit - 1
+            );
+        }
+        *syns <= limit
+    });
+}
+
+/// Ends a connection attempt with `err` (timeout, or an ICMP error while in SYN_SENT): the
+/// smoltcp socket is replaced by a closed one, so nothing more is sent, not even a reset.
+fn fail(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, err: Errno) {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    conn.set.remove(conn.handle);
+    let sock = tcp::Socket::new(
+        tcp::SocketBuffer::new(vec![]),
+        tcp::SocketBuffer::new(vec![]),
+    );
+    conn.handle = conn.set.add(sock);
+    conn.error = Some(err);
+    conn.deadline = None;
+    conn.state = State::Closed;
+    conn.since = ctx.now;
+    let (l, r) = (conn.local, conn.remote);
+    why!(
+        ctx,
+        "tcp",
+        "client {}:{} > {}:{} SYN_SENT → CLOSE: {}",
+        l.0,
+        l.1,
+        r.0,
+        r.1,
+        err.message()
+    );
+    reap(k, id);
+}
+
+/// tcp_v4_err: an ICMP error quoting one of our segments. While connecting it is fatal
+/// (host/net unreachable, or refused for port/protocol unreachable); later Linux treats it
+/// as a soft error, which we leave to retransmission.
+pub fn err_rcv(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    local: (Ipv4Addr, u16),
+    remote: (Ipv4Addr, u16),
+    icmp_type: u8,
+    code: u8,
+) -> bool {
+    let Some(id) = k.tcp.find(local, remote) else {
+        return false;
+    };
+    if state(k, id) != State::SynSent || icmp_type != super::icmp::DEST_UNREACH {
+        return true;
+    }
+    let err = match code {
+        super::icmp::NET_UNREACH => Errno::NetUnreach,
+        super::icmp::PORT_UNREACH | super::icmp::PROT_UNREACH => Errno::ConnRefused,
+        _ => Errno::HostUnreach,
+    };
+    fail(k, ctx, id, err);
+    true
 }
 
 /// Forgets a closed connection nobody holds, or that died before accept().
@@ -217,6 +312,20 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     };
     for id in due {
         poll_conn(k, ctx, id, None);
+    }
+    let expired: Vec<TcpId> = k
+        .tcp
+        .conns
+        .iter()
+        .filter(|(_, c)| c.deadline.is_some_and(|d| d <= ctx.now))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in expired {
+        if state(k, id) == State::SynSent {
+            fail(k, ctx, id, Errno::TimedOut);
+        } else if let Some(c) = k.tcp.conns.get_mut(&id) {
+            c.deadline = None;
+        }
     }
 }
 
@@ -251,6 +360,12 @@ pub fn connect(
     {
         k.tcp.conns.remove(&id);
         return Err(Errno::AddrNotAvail);
+    }
+    // SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s) and the attempt fails when the
+    // wait after the last one ends: (2^(retries+1) − 1) s, 127 s for the default 6.
+    let retries = k.sysctl.int("net.ipv4.tcp_syn_retries").clamp(0, 20) as u32;
+    if let Some(c) = k.tcp.conns.get_mut(&id) {
+        c.deadline = Some(ctx.now + ((1u64 << (retries + 1)) - 1) * 1_000_000_000);
     }
     poll_conn(k, ctx, id, None);
     Ok(id)
