@@ -149,7 +149,7 @@ fn error_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], src: Ipv4Addr, icmp_type
         6 if l4.len() >= 4 => {
             let local = (inner.src_addr(), u16::from_be_bytes([l4[0], l4[1]]));
             let remote = (inner.dst_addr(), u16::from_be_bytes([l4[2], l4[3]]));
-            super::tcp::err_rcv(k, ctx, local, remote, icmp_type, code)
+            super::tcp_ipv4::err_rcv(k, ctx, local, remote, icmp_type, code)
         }
         _ => false,
     };

@@ -10,7 +10,7 @@ use crate::sim::{Ctx, Time};
 use crate::why;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Packet, TcpPacket};
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -197,135 +197,19 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
             _ => conn.error,
         };
     }
-    limit_syns(k, ctx, id);
+    super::tcp_timer::limit_syns(k, ctx, id);
     send_emitted(k, ctx);
     reap(k, id);
 }
 
-/// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
-/// are not sent (the deadline in `timers` then ends the attempt).
-fn limit_syns(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
-    let limit = 1 + k.sysctl.int("net.ipv4.tcp_syn_retries").max(0) as u32;
-    let Some(conn) = k.tcp.conns.get_mut(&id) else {
-        return;
-    };
-    let syns = &mut conn.syns;
-    k.tcp.glue.dev.tx.retain(|p| {
-        let ip = Ipv4Packet::new_unchecked(&p[..]);
-        let is_syn = TcpPacket::new_checked(ip.payload()).is_ok_and(|t| t.syn() && !t.ack());
-        if !is_syn {
-            return true;
-        }
-        *syns += 1;
-        if *syns > 1 {
-            why!(
-                ctx,
-                "tcp",
-                "SYN retransmission {} of {}",
-                *syns - 1,
-                limit - 1
-            );
-        }
-        *syns <= limit
-    });
-}
-
-/// Ends a connection attempt with `err` (timeout, or an ICMP error while in SYN_SENT): the
-/// smoltcp socket is replaced by a closed one, so nothing more is sent, not even a reset.
-fn fail(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, err: Errno) {
-    let Some(conn) = k.tcp.conns.get_mut(&id) else {
-        return;
-    };
-    conn.set.remove(conn.handle);
-    let sock = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![]),
-        tcp::SocketBuffer::new(vec![]),
-    );
-    conn.handle = conn.set.add(sock);
-    conn.error = Some(err);
-    conn.deadline = None;
-    conn.state = State::Closed;
-    conn.since = ctx.now;
-    let (l, r) = (conn.local, conn.remote);
-    why!(
-        ctx,
-        "tcp",
-        "client {}:{} > {}:{} SYN_SENT → CLOSE: {}",
-        l.0,
-        l.1,
-        r.0,
-        r.1,
-        err.message()
-    );
-    reap(k, id);
-}
-
-/// tcp_v4_err: an ICMP error quoting one of our segments. While connecting it is fatal
-/// (host/net unreachable, or refused for port/protocol unreachable); later Linux treats it
-/// as a soft error, which we leave to retransmission.
-pub fn err_rcv(
-    k: &mut Kernel,
-    ctx: &mut Ctx,
-    local: (Ipv4Addr, u16),
-    remote: (Ipv4Addr, u16),
-    icmp_type: u8,
-    code: u8,
-) -> bool {
-    let Some(id) = k.tcp.find(local, remote) else {
-        return false;
-    };
-    if state(k, id) != State::SynSent || icmp_type != super::icmp::DEST_UNREACH {
-        return true;
-    }
-    let err = match code {
-        super::icmp::NET_UNREACH => Errno::NetUnreach,
-        super::icmp::PORT_UNREACH | super::icmp::PROT_UNREACH => Errno::ConnRefused,
-        _ => Errno::HostUnreach,
-    };
-    fail(k, ctx, id, err);
-    true
-}
-
 /// Forgets a closed connection nobody holds, or that died before accept().
-fn reap(k: &mut Kernel, id: TcpId) {
+pub(super) fn reap(k: &mut Kernel, id: TcpId) {
     let dead =
         k.tcp.conns.get(&id).is_some_and(|c| {
             c.state == State::Closed && (c.owner.is_none() || c.listener.is_some())
         });
     if dead {
         k.tcp.conns.remove(&id);
-    }
-}
-
-/// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
-pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
-    k.tcp.now = ctx.now;
-    let now = super::tcp_glue::instant(ctx.now);
-    let due: Vec<TcpId> = {
-        let iface = &mut k.tcp.glue.iface;
-        k.tcp
-            .conns
-            .iter()
-            .filter(|(_, c)| iface.poll_at(now, &c.set).is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect()
-    };
-    for id in due {
-        poll_conn(k, ctx, id, None);
-    }
-    let expired: Vec<TcpId> = k
-        .tcp
-        .conns
-        .iter()
-        .filter(|(_, c)| c.deadline.is_some_and(|d| d <= ctx.now))
-        .map(|(id, _)| *id)
-        .collect();
-    for id in expired {
-        if state(k, id) == State::SynSent {
-            fail(k, ctx, id, Errno::TimedOut);
-        } else if let Some(c) = k.tcp.conns.get_mut(&id) {
-            c.deadline = None;
-        }
     }
 }
 

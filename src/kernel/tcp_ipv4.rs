@@ -2,8 +2,10 @@
 //! listener a SYN is for (creating the connection, within the backlog), or answer as a closed
 //! port does, with a reset.
 
+use super::ip_output::Errno;
 use super::tcp::{self, Tcp, TcpId};
 use super::tcp_glue::send_emitted;
+use super::tcp_timer::fail;
 use super::Kernel;
 use crate::sim::Ctx;
 use crate::why;
@@ -102,4 +104,30 @@ fn syn_to_listener(
         local.1
     );
     tcp::poll_conn(k, ctx, id, Some(pkt));
+}
+
+/// tcp_v4_err: an ICMP error quoting one of our segments. While connecting it is fatal
+/// (host/net unreachable, or refused for port/protocol unreachable); later Linux treats it
+/// as a soft error, which we leave to retransmission.
+pub fn err_rcv(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    local: (Ipv4Addr, u16),
+    remote: (Ipv4Addr, u16),
+    icmp_type: u8,
+    code: u8,
+) -> bool {
+    let Some(id) = k.tcp.find(local, remote) else {
+        return false;
+    };
+    if tcp::state(k, id) != State::SynSent || icmp_type != super::icmp::DEST_UNREACH {
+        return true;
+    }
+    let err = match code {
+        super::icmp::NET_UNREACH => Errno::NetUnreach,
+        super::icmp::PORT_UNREACH | super::icmp::PROT_UNREACH => Errno::ConnRefused,
+        _ => Errno::HostUnreach,
+    };
+    fail(k, ctx, id, err);
+    true
 }

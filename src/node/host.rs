@@ -3,7 +3,7 @@
 
 use crate::kernel::process::{Poll, Program, Signal, Sys};
 use crate::kernel::socket::Pid;
-use crate::kernel::{arp, dev, tcp, Kernel};
+use crate::kernel::{arp, dev, tcp, tcp_timer, Kernel};
 use crate::sim::rng::Rng;
 use crate::sim::{Ctx, Time};
 
@@ -26,7 +26,7 @@ impl Host {
 
     pub fn timer(&mut self, ctx: &mut Ctx) {
         arp::neigh_timers(&mut self.kernel, ctx);
-        tcp::timers(&mut self.kernel, ctx);
+        tcp_timer::timers(&mut self.kernel, ctx);
         self.settle(ctx);
     }
 

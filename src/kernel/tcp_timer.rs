@@ -1,0 +1,100 @@
+//! TCP's timers (net/ipv4/tcp_timer.c's job): smoltcp's own retransmissions and TIME_WAIT run
+//! when due; on top, Linux's limit on SYN retries (tcp_syn_retries) and the connect timeout.
+
+use super::ip_output::Errno;
+use super::tcp::{poll_conn, reap, state, TcpId};
+use super::Kernel;
+use crate::sim::Ctx;
+use crate::why;
+use smoltcp::socket::tcp::{self, State};
+use smoltcp::wire::{Ipv4Packet, TcpPacket};
+
+/// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
+pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
+    k.tcp.now = ctx.now;
+    let now = super::tcp_glue::instant(ctx.now);
+    let due: Vec<TcpId> = {
+        let iface = &mut k.tcp.glue.iface;
+        k.tcp
+            .conns
+            .iter()
+            .filter(|(_, c)| iface.poll_at(now, &c.set).is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    for id in due {
+        poll_conn(k, ctx, id, None);
+    }
+    let expired: Vec<TcpId> = k
+        .tcp
+        .conns
+        .iter()
+        .filter(|(_, c)| c.deadline.is_some_and(|d| d <= ctx.now))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in expired {
+        if state(k, id) == State::SynSent {
+            fail(k, ctx, id, Errno::TimedOut);
+        } else if let Some(c) = k.tcp.conns.get_mut(&id) {
+            c.deadline = None;
+        }
+    }
+}
+
+/// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
+/// are not sent (the deadline in `timers` then ends the attempt).
+pub(super) fn limit_syns(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    let limit = 1 + k.sysctl.int("net.ipv4.tcp_syn_retries").max(0) as u32;
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    let syns = &mut conn.syns;
+    k.tcp.glue.dev.tx.retain(|p| {
+        let ip = Ipv4Packet::new_unchecked(&p[..]);
+        let is_syn = TcpPacket::new_checked(ip.payload()).is_ok_and(|t| t.syn() && !t.ack());
+        if !is_syn {
+            return true;
+        }
+        *syns += 1;
+        if *syns > 1 {
+            why!(
+                ctx,
+                "tcp",
+                "SYN retransmission {} of {}",
+                *syns - 1,
+                limit - 1
+            );
+        }
+        *syns <= limit
+    });
+}
+
+/// Ends a connection attempt with `err` (timeout, or an ICMP error while in SYN_SENT): the
+/// smoltcp socket is replaced by a closed one, so nothing more is sent, not even a reset.
+pub(super) fn fail(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, err: Errno) {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    conn.set.remove(conn.handle);
+    let sock = tcp::Socket::new(
+        tcp::SocketBuffer::new(vec![]),
+        tcp::SocketBuffer::new(vec![]),
+    );
+    conn.handle = conn.set.add(sock);
+    conn.error = Some(err);
+    conn.deadline = None;
+    conn.state = State::Closed;
+    conn.since = ctx.now;
+    let (l, r) = (conn.local, conn.remote);
+    why!(
+        ctx,
+        "tcp",
+        "client {}:{} > {}:{} SYN_SENT → CLOSE: {}",
+        l.0,
+        l.1,
+        r.0,
+        r.1,
+        err.message()
+    );
+    reap(k, id);
+}
