@@ -42,6 +42,9 @@ pub trait Program {
     fn interrupt(&mut self, _sys: &mut Sys) -> i32 {
         130
     }
+    /// What the shell connected to its standard input (a heredoc, a file, a pipe), given
+    /// before the first poll. Programs that read no input ignore it.
+    fn set_stdin(&mut self, _data: String) {}
 }
 
 pub struct Proc {

@@ -422,6 +422,14 @@ pub fn close(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
     poll_conn(k, ctx, id, None);
 }
 
+/// shutdown(SHUT_WR): our FIN; the socket can still read until the peer's FIN.
+pub fn shutdown(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    if let Some(conn) = k.tcp.conns.get_mut(&id) {
+        conn.set.get_mut::<tcp::Socket>(conn.handle).close();
+        poll_conn(k, ctx, id, None);
+    }
+}
+
 fn abort(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
     if let Some(conn) = k.tcp.conns.get_mut(&id) {
         conn.set.get_mut::<tcp::Socket>(conn.handle).abort();

@@ -106,8 +106,10 @@ impl Shell {
             }
             match tools::lookup(&argv[0]) {
                 Some(Command::Program(spawn)) => {
+                    let mut prog = spawn(&argv);
+                    prog.set_stdin(stdin);
                     self.running = Some(Running {
-                        prog: spawn(&argv),
+                        prog,
                         name: argv[0].clone(),
                         fds,
                         rest: cmds,

@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod ifconfig;
 pub mod ip;
 pub mod kill;
+pub mod nc;
 pub mod netstat;
 pub mod ping;
 pub mod ping_opts;
@@ -52,6 +53,7 @@ pub fn lookup(name: &str) -> Option<Command> {
         "tcpdump" => Command::Program(tcpdump::spawn),
         "arping" => Command::Program(arping::spawn),
         "ps" => Command::Builtin(ps::main),
+        "nc" | "netcat" => Command::Program(nc::spawn),
         "kill" => Command::Builtin(kill::kill),
         "pidof" => Command::Builtin(kill::pidof),
         "pgrep" | "pkill" => Command::Builtin(kill::pgrep),
@@ -74,6 +76,7 @@ pub const NAMES: &[&str] = &[
     "kill",
     "ls",
     "mkdir",
+    "nc",
     "netstat",
     "pgrep",
     "pidof",
