@@ -160,6 +160,21 @@ a: traceroute nosuchhost
 expect exit 2
 a: tcpdump -i eth9 -c 1
 expect exit 1
+a: nc
+expect contains "usage: nc"
+expect exit 1
+a: nc b 0
+expect contains "nc: port number invalid: 0"
+a: nc -Q b 80
+expect contains "nc: invalid option -- 'Q'"
+a: nc nosuchhost 80
+expect contains "nc: getaddrinfo for host \"nosuchhost\" port 80: Name or service not known"
+a: nc -zv b 9
+expect contains "nc: connect to b port 9 (tcp) failed: Connection refused"
+a: ps aux
+expect contains "error: unsupported option"
+a: kill
+expect exit 2
 "#;
 
 #[test]
