@@ -90,6 +90,14 @@ impl Program for Server {
     }
 }
 
+fn client(port: u16) -> Box<Client> {
+    Box::new(Client {
+        port,
+        id: None,
+        sent: false,
+    })
+}
+
 /// Connects to b:80, sends "hello", prints the answer, closes at end of stream.
 struct Client {
     port: u16,
@@ -185,19 +193,7 @@ fn handshake_data_and_close_between_two_hosts() {
     let spid = w
         .spawn(1, "srv", "srv", Box::new(server), true)
         .expect("spawn");
-    let cpid = w
-        .spawn(
-            0,
-            "cli",
-            "cli",
-            Box::new(Client {
-                port: 80,
-                id: None,
-                sent: false,
-            }),
-            false,
-        )
-        .expect("spawn");
+    let cpid = w.spawn(0, "cli", "cli", client(80), false).expect("spawn");
     w.run_until(Time::from_secs(5), 100_000).expect("run");
     let (out, status) = output(&mut w, 0, cpid);
     assert_eq!(status, Some(0), "{out}");
@@ -256,19 +252,7 @@ fn handshake_data_and_close_between_two_hosts() {
 #[test]
 fn a_closed_port_refuses() {
     let mut w = lan(None);
-    let cpid = w
-        .spawn(
-            0,
-            "cli",
-            "cli",
-            Box::new(Client {
-                port: 81,
-                id: None,
-                sent: false,
-            }),
-            false,
-        )
-        .expect("spawn");
+    let cpid = w.spawn(0, "cli", "cli", client(81), false).expect("spawn");
     w.run_until(Time::from_secs(1), 100_000).expect("run");
     assert_eq!(
         output(&mut w, 0, cpid),
@@ -307,32 +291,9 @@ fn a_full_listen_queue_drops_the_syn_without_a_reset() {
     };
     w.spawn(1, "srv", "srv", Box::new(server), true)
         .expect("spawn");
-    w.spawn(
-        0,
-        "cli",
-        "cli",
-        Box::new(Client {
-            port: 80,
-            id: None,
-            sent: false,
-        }),
-        true,
-    )
-    .expect("spawn");
+    w.spawn(0, "cli", "cli", client(80), true).expect("spawn");
     w.run_until(Time::from_millis(1), 100_000).expect("run");
-    let c2 = w
-        .spawn(
-            2,
-            "cli",
-            "cli",
-            Box::new(Client {
-                port: 80,
-                id: None,
-                sent: false,
-            }),
-            true,
-        )
-        .expect("spawn");
+    let c2 = w.spawn(2, "cli", "cli", client(80), true).expect("spawn");
     w.run_until(Time::from_millis(500), 100_000).expect("run");
     let r = reasons(&w);
     assert!(
