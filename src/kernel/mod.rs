@@ -120,6 +120,17 @@ impl Kernel {
         }
     }
 
+    /// A process handed its sockets to another (a daemon that detached).
+    pub fn reown(&mut self, old: socket::Pid, new: socket::Pid) {
+        self.sockets.reown(old, new);
+        for l in self.tcp.listeners.values_mut().filter(|l| l.owner == old) {
+            l.owner = new;
+        }
+        for c in self.tcp.conns.values_mut().filter(|c| c.owner == Some(old)) {
+            c.owner = Some(new);
+        }
+    }
+
     /// Forward lookup: /etc/hosts (with the lab's nodes) for a name, or a dotted quad.
     pub fn resolve(&self, name: &str) -> Option<Ipv4Addr> {
         if let Ok(ip) = name.parse() {

@@ -11,6 +11,9 @@ pub enum Poll {
     /// Waiting: for a socket, or until the given time at the latest.
     Wait(Option<Time>),
     Exit(i32),
+    /// A daemon detaching from its terminal (fork, parent exits 0): the shell moves the
+    /// program into a background process of its own and goes on.
+    Daemon,
 }
 
 /// What a program may touch while it runs: the kernel (through its syscall-like methods),

@@ -92,6 +92,12 @@ impl Sockets {
         }
     }
 
+    pub fn reown(&mut self, old: Pid, new: Pid) {
+        for s in self.map.values_mut().filter(|s| s.owner == old) {
+            s.owner = new;
+        }
+    }
+
     pub fn recv(&mut self, id: SockId) -> Option<Msg> {
         self.map.get_mut(&id).and_then(|s| s.rx.pop_front())
     }

@@ -112,6 +112,11 @@ impl Host {
                 proc.wake = t;
                 proc.prog = Some(prog);
             }
+            // A process that is already on its own has nothing to detach from.
+            Poll::Daemon => {
+                proc.wake = None;
+                proc.prog = Some(prog);
+            }
             Poll::Exit(code) => {
                 proc.status = Some(code);
                 proc.wake = None;

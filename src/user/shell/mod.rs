@@ -252,6 +252,18 @@ impl Shell {
                 self.running = Some(run);
                 Some(Poll::Wait(t))
             }
+            Poll::Daemon => {
+                // The program goes on as its own background process; for the shell it is done.
+                let rest = std::mem::take(&mut run.rest);
+                let pid = sys.k.procs.insert(&run.name, &run.name, run.prog, true);
+                if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
+                    p.started = sys.ctx.now;
+                }
+                sys.k.reown(sys.pid, pid);
+                self.status = 0;
+                self.run_stages(sys, rest);
+                Some(Poll::Exit(0))
+            }
             Poll::Exit(code) => {
                 self.status = code;
                 let rest = std::mem::take(&mut run.rest);

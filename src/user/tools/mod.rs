@@ -9,7 +9,9 @@ pub mod args;
 pub mod arp;
 pub mod arping;
 pub mod arping_opts;
+pub mod curl;
 pub mod fmt;
+pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
 pub mod kill;
@@ -54,6 +56,8 @@ pub fn lookup(name: &str) -> Option<Command> {
         "arping" => Command::Program(arping::spawn),
         "ps" => Command::Builtin(ps::main),
         "nc" | "netcat" => Command::Program(nc::spawn),
+        "curl" => Command::Program(curl::spawn),
+        "httpd" => Command::Program(httpd::spawn),
         "kill" => Command::Builtin(kill::kill),
         "pidof" => Command::Builtin(kill::pidof),
         "pgrep" | "pkill" => Command::Builtin(kill::pgrep),
@@ -66,11 +70,13 @@ pub const NAMES: &[&str] = &[
     "arp",
     "arping",
     "cat",
+    "curl",
     "echo",
     "false",
     "grep",
     "head",
     "hostname",
+    "httpd",
     "ifconfig",
     "ip",
     "kill",
