@@ -47,6 +47,11 @@ pub struct Kernel {
     pub backlog: VecDeque<Vec<u8>>,
     pub lab_hosts: LabHosts,
     pub tcp: tcp::Tcp,
+    /// The login shell of the node's terminal: `$$` in every lab line, and the owner of the
+    /// fds that `exec 8<> /dev/tcp/…` opens, which outlive the line that opened them.
+    pub session: Option<socket::Pid>,
+    /// Open descriptors beyond 0-2: (pid, fd) → TCP socket.
+    pub fds: std::collections::BTreeMap<(socket::Pid, u32), tcp::TcpId>,
     /// The task list: what `ps` shows and `kill` signals.
     pub procs: process::ProcTable,
     ip_id: u16,
@@ -70,6 +75,8 @@ impl Kernel {
             backlog: VecDeque::new(),
             lab_hosts: Rc::new(Vec::new()),
             tcp: tcp::Tcp::new(tcp_seed),
+            session: None,
+            fds: std::collections::BTreeMap::new(),
             // Boot has run a few hundred processes before the lab's first command.
             procs: process::ProcTable::new(1000),
             ip_id,
@@ -118,6 +125,19 @@ impl Kernel {
             };
             ip_input::ip_local_deliver(self, ctx, &pkt, false);
         }
+    }
+
+    /// `ls -l /proc/PID/fd`: the standard descriptors on the terminal, then open sockets.
+    pub fn fd_links(&self, pid: socket::Pid) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = ["0", "1", "2", "255"]
+            .iter()
+            .map(|f| (f.to_string(), "/dev/pts/0".to_string()))
+            .collect();
+        for ((_, fd), id) in self.fds.range((pid, 0)..=(pid, u32::MAX)) {
+            v.push((fd.to_string(), format!("socket:[{}]", 100_000 + id)));
+        }
+        v.sort();
+        v
     }
 
     /// A process handed its sockets to another (a daemon that detached).

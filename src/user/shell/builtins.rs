@@ -126,6 +126,10 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
         if targets.len() > 1 {
             sys.print(&format!("{}{path}:\n", if n > 0 { "\n" } else { "" }));
         }
+        if let Some(pid) = proc_fd_dir(path) {
+            ls_fds(sys, pid, long);
+            continue;
+        }
         if !sys.k.is_dir(path) {
             match sys.k.read_file(path) {
                 Ok(data) => ls_line(sys, path, Some(data.len()), long),
@@ -153,6 +157,32 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
         }
     }
     status
+}
+
+/// `/proc/PID/fd` (after `$$` expanded) → PID.
+fn proc_fd_dir(path: &str) -> Option<u32> {
+    path.trim_end_matches('/')
+        .strip_prefix("/proc/")?
+        .strip_suffix("/fd")?
+        .parse()
+        .ok()
+}
+
+/// The descriptors of a process as symlinks, the way `ls -l /proc/$$/fd` shows them.
+fn ls_fds(sys: &mut Sys, pid: u32, long: bool) {
+    let links = sys.k.fd_links(pid);
+    if long {
+        sys.print("total 0\n");
+    }
+    for (fd, target) in links {
+        if long {
+            sys.print(&format!(
+                "lrwx------ 1 root root 64 Nov 25 00:00 {fd} -> {target}\n"
+            ));
+        } else {
+            sys.print(&format!("{fd}\n"));
+        }
+    }
 }
 
 fn ls_line(sys: &mut Sys, name: &str, size: Option<usize>, long: bool) {

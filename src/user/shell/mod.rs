@@ -4,6 +4,7 @@
 //! stage's whole output, which gives the same text in virtual time.
 
 pub mod builtins;
+pub mod devtcp;
 pub mod lexer;
 
 use crate::kernel::process::{Poll, Program, Sys};
@@ -23,6 +24,16 @@ enum Dest {
     Null,
     /// Into the next pipeline stage.
     Pipe,
+    /// A socket opened with `exec N<> /dev/tcp/…` (`>&N`).
+    Socket(crate::kernel::tcp::TcpId),
+}
+
+/// Why a command's redirections stopped it from running now.
+enum Blocked {
+    /// An error, already printed.
+    Failed,
+    /// `<&N`: the socket must be read to its end first.
+    Drain(crate::kernel::tcp::TcpId, u32),
 }
 
 /// A program the shell is waiting for.
@@ -42,6 +53,8 @@ pub struct Shell {
     running: Option<Running>,
     /// Output of the previous pipeline stage: the next stage's stdin.
     pipe: String,
+    /// A `<&N` socket has been read to its end: the data is in `pipe`.
+    drained: bool,
 }
 
 impl Shell {
@@ -54,11 +67,12 @@ impl Shell {
             status: 0,
             running: None,
             pipe: String::new(),
+            drained: false,
         }
     }
 
     fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
-        let pid = sys.pid;
+        let pid = sys.k.session.unwrap_or(sys.pid);
         let status = self.status;
         let host = sys.k.hostname.clone();
         let var = move |v: &str| match v {
@@ -95,11 +109,36 @@ impl Shell {
         while !cmds.is_empty() {
             let cmd = cmds.remove(0);
             let last = cmds.is_empty();
-            let Some((fds, stdin)) = self.setup_redirs(sys, &cmd, last) else {
-                self.status = 1;
-                return;
-            };
             let argv = self.expand(sys, &cmd);
+            if argv == ["exec"] {
+                if self.exec_redirs(sys, &cmd) {
+                    // Waiting for a /dev/tcp connection; the rest follows when it is up.
+                    if let Some(r) = self.running.as_mut() {
+                        r.rest = cmds;
+                    }
+                    return;
+                }
+                continue;
+            }
+            let (fds, stdin) = match self.setup_redirs(sys, &cmd, last) {
+                Ok(x) => x,
+                Err(Blocked::Failed) => {
+                    self.status = 1;
+                    return;
+                }
+                Err(Blocked::Drain(id, fd)) => {
+                    cmds.insert(0, cmd);
+                    self.drained = true;
+                    let prog = Box::new(devtcp::Drain { id, fd });
+                    self.running = Some(Running {
+                        prog,
+                        name: "bash".into(),
+                        fds: [Dest::Pipe, Dest::Terminal],
+                        rest: cmds,
+                    });
+                    return;
+                }
+            };
             if argv.is_empty() {
                 self.status = 0;
                 continue;
@@ -165,7 +204,7 @@ impl Shell {
         sys: &mut Sys,
         cmd: &SimpleCmd,
         last: bool,
-    ) -> Option<([Dest; 2], String)> {
+    ) -> Result<([Dest; 2], String), Blocked> {
         let mut fds = [
             if last { Dest::Terminal } else { Dest::Pipe },
             Dest::Terminal,
@@ -179,7 +218,7 @@ impl Shell {
                     if let Dest::File { path, append } = &dest {
                         if let Err(msg) = open_for_write(sys, path, *append) {
                             sys.eprint(&format!("bash: {target}: {msg}\n"));
-                            return None;
+                            return Err(Blocked::Failed);
                         }
                     }
                     fds[r.fd as usize - 1] = dest;
@@ -188,11 +227,20 @@ impl Shell {
                     let from: usize = if target == "1" { 0 } else { 1 };
                     fds[r.fd as usize - 1] = fds[from].clone();
                 }
+                (RedirOp::Dup, 0..=2) => match socket_fd(sys, &target) {
+                    Some((_, id)) if r.fd != 0 => fds[r.fd as usize - 1] = Dest::Socket(id),
+                    Some((_, _)) if self.drained => self.drained = false,
+                    Some((n, id)) => return Err(Blocked::Drain(id, n)),
+                    None => {
+                        sys.eprint(&format!("bash: {target}: Bad file descriptor\n"));
+                        return Err(Blocked::Failed);
+                    }
+                },
                 (RedirOp::In, 0) => match sys.k.read_file(&target) {
                     Ok(data) => stdin = String::from_utf8_lossy(&data).into_owned(),
                     Err(e) => {
                         sys.eprint(&format!("bash: {target}: {}\n", e.message()));
-                        return None;
+                        return Err(Blocked::Failed);
                     }
                 },
                 (RedirOp::HereDoc, 0) => {
@@ -201,11 +249,69 @@ impl Shell {
                 }
                 _ => {
                     sys.eprint(&format!("bash: {}: Bad file descriptor\n", r.fd));
-                    return None;
+                    return Err(Blocked::Failed);
                 }
             }
         }
-        Some((fds, stdin))
+        Ok((fds, stdin))
+    }
+
+    /// `exec` with only redirections: opens (`N<> /dev/tcp/H/P`) or closes (`N>&-`) the
+    /// login shell's descriptors. Returns true when it must wait for a connection.
+    fn exec_redirs(&mut self, sys: &mut Sys, cmd: &SimpleCmd) -> bool {
+        self.status = 0;
+        for r in &cmd.redirs {
+            let target = r.target.expand(&|_| String::new());
+            if r.op == RedirOp::Dup && target == "-" {
+                let me = owner(sys);
+                if let Some(id) = sys.k.fds.remove(&(me, r.fd)) {
+                    crate::kernel::tcp::close(sys.k, sys.ctx, id);
+                }
+                continue;
+            }
+            let Some((host, port)) = devtcp::parse(&target) else {
+                sys.eprint(&format!(
+                    "bash: exec: only /dev/tcp redirections and N>&- are simulated ({target})\n"
+                ));
+                self.status = 1;
+                return false;
+            };
+            let Some(ip) = sys.k.resolve(&host) else {
+                sys.eprint(&format!(
+                    "bash: {host}: Name or service not known\nbash: {target}: Invalid argument\n"
+                ));
+                self.status = 1;
+                return false;
+            };
+            let me = owner(sys);
+            match crate::kernel::tcp::connect(sys.k, sys.ctx, me, ip, port) {
+                Ok(id) => {
+                    let prog = Box::new(devtcp::Connect {
+                        id,
+                        fd: r.fd,
+                        owner: me,
+                        path: target,
+                    });
+                    self.running = Some(Running {
+                        prog,
+                        name: "bash".into(),
+                        fds: [Dest::Terminal, Dest::Terminal],
+                        rest: Vec::new(),
+                    });
+                    return true;
+                }
+                Err(e) => {
+                    sys.eprint(&format!(
+                        "bash: connect: {}\nbash: {target}: {}\n",
+                        e.message(),
+                        e.message()
+                    ));
+                    self.status = 1;
+                    return false;
+                }
+            }
+        }
+        false
     }
 
     fn heredoc_index(&self, marker: &str) -> usize {
@@ -226,6 +332,12 @@ impl Shell {
                 Dest::Terminal => sys.print(&text),
                 Dest::Null => {}
                 Dest::Pipe => self.pipe.push_str(&text),
+                Dest::Socket(id) => {
+                    if let Err(e) = crate::kernel::tcp::send(sys.k, sys.ctx, *id, text.as_bytes()) {
+                        sys.eprint(&format!("bash: {name}: write error: {}\n", e.message()));
+                        self.status = 1;
+                    }
+                }
                 Dest::File { path, .. } => {
                     if let Err(e) = sys.k.write_file(path, text.as_bytes(), true) {
                         sys.eprint(&format!("bash: {name}: write error: {}\n", write_error(&e)));
@@ -271,6 +383,39 @@ impl Shell {
                 Some(Poll::Exit(code))
             }
         }
+    }
+}
+
+/// The socket behind descriptor `target` (a number) of the login shell, if open.
+fn socket_fd(sys: &mut Sys, target: &str) -> Option<(u32, crate::kernel::tcp::TcpId)> {
+    let me = owner(sys);
+    let n = target.parse::<u32>().ok()?;
+    sys.k.fds.get(&(me, n)).map(|id| (n, *id))
+}
+
+/// The shell whose fds and `$$` a line uses: the terminal's login shell, started the first
+/// time a line needs descriptors that outlive it (as the lab's terminal always had one).
+fn owner(sys: &mut Sys) -> u32 {
+    if let Some(pid) = sys.k.session {
+        return pid;
+    }
+    let pid = sys
+        .k
+        .procs
+        .insert("bash", "-bash", Box::new(LoginShell), false);
+    if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
+        p.started = sys.ctx.now;
+    }
+    sys.k.session = Some(pid);
+    pid
+}
+
+/// The login shell itself: it waits at its prompt; the lab's lines run as its children.
+struct LoginShell;
+
+impl Program for LoginShell {
+    fn poll(&mut self, _sys: &mut Sys) -> Poll {
+        Poll::Wait(None)
     }
 }
 
