@@ -31,6 +31,8 @@ pub struct Conn {
     pub state: State,
     /// When it entered `state` (netstat -o's timewait countdown).
     pub since: Time,
+    /// When smoltcp wants the socket polled next (retransmission, TIME_WAIT's end).
+    pub next_poll: Option<Time>,
     /// SYNs sent so far, and when connect() gives up (tcp_syn_retries).
     pub syns: u32,
     pub deadline: Option<Time>,
@@ -106,6 +108,7 @@ impl Tcp {
             listener: None,
             state: State::Closed,
             since: self.now,
+            next_poll: None,
             syns: 0,
             deadline: None,
             error: None,
@@ -123,17 +126,10 @@ impl Tcp {
 
     /// The earliest time smoltcp wants to be polled for any connection.
     pub fn next_timer(&mut self) -> Option<Time> {
-        let now = super::tcp_glue::instant(self.now);
-        let iface = &mut self.glue.iface;
-        let polls: Vec<Time> = self
-            .conns
+        self.conns
             .values()
-            .filter_map(|c| iface.poll_at(now, &c.set))
-            .map(time_of)
-            .collect();
-        polls
-            .into_iter()
-            .chain(self.conns.values().filter_map(|c| c.deadline))
+            .flat_map(|c| [c.next_poll, c.deadline])
+            .flatten()
             .min()
     }
 
@@ -168,6 +164,10 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
         return;
     };
     k.tcp.glue.poll(ctx.now, pkt, &mut conn.set);
+    // When smoltcp next wants this socket polled: it changes only when the socket is polled,
+    // so keeping it here spares asking smoltcp about every connection after every event.
+    let at = super::tcp_glue::instant(ctx.now);
+    conn.next_poll = k.tcp.glue.iface.poll_at(at, &conn.set).map(time_of);
     let new = conn.set.get::<tcp::Socket>(conn.handle).state();
     let old = std::mem::replace(&mut conn.state, new);
     if old != new {

@@ -12,16 +12,13 @@ use smoltcp::wire::{Ipv4Packet, TcpPacket};
 /// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
 pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     k.tcp.now = ctx.now;
-    let now = super::tcp_glue::instant(ctx.now);
-    let due: Vec<TcpId> = {
-        let iface = &mut k.tcp.glue.iface;
-        k.tcp
-            .conns
-            .iter()
-            .filter(|(_, c)| iface.poll_at(now, &c.set).is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect()
-    };
+    let due: Vec<TcpId> = k
+        .tcp
+        .conns
+        .iter()
+        .filter(|(_, c)| c.next_poll.is_some_and(|t| t <= ctx.now))
+        .map(|(id, _)| *id)
+        .collect();
     for id in due {
         poll_conn(k, ctx, id, None);
     }
@@ -83,6 +80,7 @@ pub(super) fn fail(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, err: Errno) {
     conn.handle = conn.set.add(sock);
     conn.error = Some(err);
     conn.deadline = None;
+    conn.next_poll = None;
     conn.state = State::Closed;
     conn.since = ctx.now;
     let (l, r) = (conn.local, conn.remote);
