@@ -53,10 +53,14 @@ pub struct Tcp {
     pub closed: SocketSet<'static>,
     pub conns: BTreeMap<TcpId, Conn>,
     pub listeners: BTreeMap<TcpId, Listener>,
+    /// (local, remote) → connection: the demultiplexing index.
+    by_tuple: BTreeMap<Tuple, TcpId>,
     next_id: TcpId,
     /// The last time smoltcp was polled, for poll_at.
     pub now: Time,
 }
+
+type Tuple = ((Ipv4Addr, u16), (Ipv4Addr, u16));
 
 /// What recv() found.
 #[derive(Debug, PartialEq)]
@@ -74,6 +78,7 @@ impl Tcp {
             closed: SocketSet::new(vec![]),
             conns: BTreeMap::new(),
             listeners: BTreeMap::new(),
+            by_tuple: BTreeMap::new(),
             next_id: 0,
             now: Time::ZERO,
         }
@@ -113,15 +118,23 @@ impl Tcp {
             deadline: None,
             error: None,
         };
+        self.by_tuple.insert((local, remote), id);
         (id, self.conns.entry(id).or_insert(conn))
     }
 
     /// The connection with this 4-tuple, if any.
     pub fn find(&self, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) -> Option<TcpId> {
-        self.conns
-            .iter()
-            .find(|(_, c)| c.local == local && c.remote == remote)
-            .map(|(id, _)| *id)
+        self.by_tuple.get(&(local, remote)).copied()
+    }
+
+    /// Forgets a connection (and its entry in the index).
+    pub fn remove(&mut self, id: TcpId) {
+        if let Some(c) = self.conns.remove(&id) {
+            let key = (c.local, c.remote);
+            if self.by_tuple.get(&key) == Some(&id) {
+                self.by_tuple.remove(&key);
+            }
+        }
     }
 
     /// The earliest time smoltcp wants to be polled for any connection.
@@ -209,7 +222,7 @@ pub(super) fn reap(k: &mut Kernel, id: TcpId) {
             c.state == State::Closed && (c.owner.is_none() || c.listener.is_some())
         });
     if dead {
-        k.tcp.conns.remove(&id);
+        k.tcp.remove(id);
     }
 }
 
@@ -242,7 +255,7 @@ pub fn connect(
         .connect(cx, IpEndpoint::new(IpAddress::Ipv4(dst), port), local)
         .is_err()
     {
-        k.tcp.conns.remove(&id);
+        k.tcp.remove(id);
         return Err(Errno::AddrNotAvail);
     }
     // SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s) and the attempt fails when the
@@ -410,7 +423,7 @@ pub fn close(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
     let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
     if conn.state == State::SynSent {
         // smoltcp would send a bogus RST here; Linux just forgets the attempt.
-        k.tcp.conns.remove(&id);
+        k.tcp.remove(id);
         return;
     }
     if sock.recv_queue() > 0 {

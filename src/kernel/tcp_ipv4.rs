@@ -93,7 +93,7 @@ fn syn_to_listener(
         port: local.1,
     };
     if sock.listen(ep).is_err() {
-        k.tcp.conns.remove(&id);
+        k.tcp.remove(id);
         return;
     }
     conn.state = State::Listen;
