@@ -8,7 +8,7 @@ use netstep::kernel::process::{Poll, Program, Sys};
 use netstep::kernel::tcp::{self, Recv, TcpId};
 use netstep::sim::link::LinkParams;
 use netstep::sim::world::World;
-use netstep::sim::{Ctx, Time};
+use netstep::sim::Time;
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,17 +52,13 @@ fn lan() -> World {
             true => format!("{}/24", server_ip(i)),
             false => format!("10.0.0.{}/24", 11 + i - SERVERS),
         };
-        let line: Vec<String> = vec!["ifconfig".into(), "eth0".into(), ip];
         let h = w.host_mut(i).expect("host");
-        let mut ctx = Ctx::new(Time::ZERO, "x", false);
-        let mut sys = Sys {
-            k: &mut h.kernel,
-            ctx: &mut ctx,
-            pid: 1,
-            out: String::new(),
-            err: String::new(),
-        };
-        assert_eq!(netstep::user::tools::ifconfig::main(&mut sys, &line), 0);
+        let r = netstep::user::tools::run_builtin(
+            &mut h.kernel,
+            Time::ZERO,
+            &format!("ifconfig eth0 {ip}"),
+        );
+        assert_eq!(r.map(|r| r.2), Some(0));
     }
     w.refresh_hosts();
     let mut page = vec![b'x'; BODY];

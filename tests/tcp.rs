@@ -35,18 +35,7 @@ fn lan(capture: Option<&std::path::Path>) -> World {
         w.add_capture(p, &[(0, 2)]).expect("capture");
     }
     for (i, ip) in [(0, "10.0.0.1/24"), (1, "10.0.0.2/24"), (2, "10.0.0.3/24")] {
-        let mut sys_line = vec!["ifconfig".to_string(), "eth0".into(), ip.into()];
-        let h = w.host_mut(i).expect("host");
-        let mut ctx = netstep::sim::Ctx::new(Time::ZERO, "x", false);
-        let mut sys = Sys {
-            k: &mut h.kernel,
-            ctx: &mut ctx,
-            pid: 1,
-            out: String::new(),
-            err: String::new(),
-        };
-        assert_eq!(netstep::user::tools::ifconfig::main(&mut sys, &sys_line), 0);
-        sys_line.clear();
+        tool(&mut w, i, &format!("ifconfig eth0 {ip}"));
     }
     w.refresh_hosts();
     w
@@ -148,26 +137,14 @@ fn output(w: &mut World, node: usize, pid: u32) -> (String, Option<i32>) {
     (p.terminal.clone(), p.status)
 }
 
-/// Runs a builtin tool on a node at the world's current time.
+/// Runs a builtin tool on a node at the world's current time; its standard output.
 fn tool(w: &mut World, node: usize, line: &str) -> String {
     let now = w.now;
     let h = w.host_mut(node).expect("host");
-    let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-    let mut ctx = netstep::sim::Ctx::new(now, "x", false);
-    let mut sys = Sys {
-        k: &mut h.kernel,
-        ctx: &mut ctx,
-        pid: 1,
-        out: String::new(),
-        err: String::new(),
-    };
-    match netstep::user::tools::lookup(&args[0]) {
-        Some(netstep::user::tools::Command::Builtin(f)) => {
-            f(&mut sys, &args);
-        }
-        _ => panic!("{line} is not a builtin"),
-    }
-    sys.out
+    let (out, err, status) =
+        netstep::user::tools::run_builtin(&mut h.kernel, now, line).expect("a builtin");
+    assert!(status == 0 || !err.is_empty(), "{line}");
+    out
 }
 
 fn reasons(w: &World) -> String {

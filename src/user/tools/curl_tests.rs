@@ -5,7 +5,7 @@ use super::*;
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::sim::link::LinkParams;
 use crate::sim::world::World;
-use crate::sim::{Ctx, Time};
+use crate::sim::Time;
 
 fn argv(line: &str) -> Vec<String> {
     line.split_whitespace().map(String::from).collect()
@@ -127,19 +127,8 @@ impl Program for Server {
 /// Runs a builtin (ifconfig, route) on a node at time zero.
 fn builtin(w: &mut World, node: usize, line: &str) {
     let h = w.host_mut(node).expect("host");
-    let mut ctx = Ctx::new(Time::ZERO, "x", false);
-    let mut sys = Sys {
-        k: &mut h.kernel,
-        ctx: &mut ctx,
-        pid: 1,
-        out: String::new(),
-        err: String::new(),
-    };
-    let Some(crate::user::tools::Command::Builtin(f)) = crate::user::tools::lookup(&argv(line)[0])
-    else {
-        panic!("{line}: not a builtin");
-    };
-    assert_eq!(f(&mut sys, &argv(line)), 0, "{line}: {}", sys.err);
+    let r = crate::user::tools::run_builtin(&mut h.kernel, Time::ZERO, line).expect("a builtin");
+    assert_eq!(r.2, 0, "{line}: {}", r.1);
 }
 
 fn lan() -> World {

@@ -7,7 +7,7 @@ use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::tcp::{self, Recv, TcpId};
 use crate::sim::link::LinkParams;
 use crate::sim::world::World;
-use crate::sim::{Ctx, Time};
+use crate::sim::Time;
 use smoltcp::socket::tcp::State;
 
 const SERVER_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 11);
@@ -23,17 +23,13 @@ fn lan() -> World {
             .expect("link");
     }
     for (i, ip) in [(0, "192.168.10.5/24"), (1, "192.168.10.11/24")] {
-        let line: Vec<String> = ["ifconfig", "eth0", ip].map(String::from).to_vec();
         let h = w.host_mut(i).expect("host");
-        let mut ctx = Ctx::new(Time::ZERO, "x", false);
-        let mut sys = Sys {
-            k: &mut h.kernel,
-            ctx: &mut ctx,
-            pid: 1,
-            out: String::new(),
-            err: String::new(),
-        };
-        assert_eq!(crate::user::tools::ifconfig::main(&mut sys, &line), 0);
+        let r = crate::user::tools::run_builtin(
+            &mut h.kernel,
+            Time::ZERO,
+            &format!("ifconfig eth0 {ip}"),
+        );
+        assert_eq!(r.map(|r| r.2), Some(0));
     }
     w.refresh_hosts();
     w

@@ -40,6 +40,30 @@ pub enum Command {
     Program(Spawner),
 }
 
+/// Runs a builtin (ifconfig, route, netstat …) on a host's kernel at `now`, as the shell
+/// would run a line of one command without redirections: (stdout, stderr, exit status), or
+/// None when `line` names no builtin. For tests, benchmarks and library users building a world.
+pub fn run_builtin(
+    k: &mut crate::kernel::Kernel,
+    now: crate::sim::Time,
+    line: &str,
+) -> Option<(String, String, i32)> {
+    let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+    let Some(Command::Builtin(f)) = lookup(args.first()?) else {
+        return None;
+    };
+    let mut ctx = crate::sim::Ctx::new(now, "", false);
+    let mut sys = Sys {
+        k,
+        ctx: &mut ctx,
+        pid: 1,
+        out: String::new(),
+        err: String::new(),
+    };
+    let status = f(&mut sys, &args);
+    Some((sys.out, sys.err, status))
+}
+
 /// Finds a command by name (argv[0], path stripped as a PATH lookup would).
 pub fn lookup(name: &str) -> Option<Command> {
     let base = name.rsplit('/').next().unwrap_or(name);
