@@ -7,7 +7,6 @@ mod common;
 use netstep::kernel::ip_output::Errno;
 use netstep::kernel::process::{Poll, Program, Sys};
 use netstep::kernel::tcp::{self, Recv, TcpId};
-use netstep::sim::link::LinkParams;
 use netstep::sim::world::World;
 use netstep::sim::Time;
 use smoltcp::socket::tcp::State;
@@ -18,19 +17,7 @@ const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 
 /// Hosts a (client) and b (server) on a switch, addressed through the shell's ifconfig.
 fn lan(capture: Option<&std::path::Path>) -> World {
-    let mut w = World::new(1);
-    for (n, k) in [
-        ("a", "host"),
-        ("b", "host"),
-        ("c", "host"),
-        ("sw", "switch"),
-    ] {
-        w.add_node(n, k).expect("node");
-    }
-    for n in ["a", "b", "c"] {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
-            .expect("link");
-    }
+    let mut w = World::star(1, &["a", "b", "c"], "sw").expect("lan");
     if let Some(p) = capture {
         w.add_capture(p, &[(0, 2)]).expect("capture");
     }
@@ -148,11 +135,7 @@ fn tool(w: &mut World, node: usize, line: &str) -> String {
 }
 
 fn reasons(w: &World) -> String {
-    w.trace
-        .iter()
-        .flat_map(|e| e.reasons.iter().cloned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    w.reasons()
 }
 
 #[test]

@@ -153,6 +153,29 @@ impl World {
         Ok(index)
     }
 
+    /// A star: `hosts` each plugged by eth0 into one learning switch named `switch`, with
+    /// default links. The quick topology of tests and benchmarks.
+    pub fn star(seed: u64, hosts: &[&str], switch: &str) -> Result<World, String> {
+        let mut w = World::new(seed);
+        for h in hosts {
+            w.add_node(h, "host")?;
+        }
+        w.add_node(switch, "switch")?;
+        for h in hosts {
+            w.connect((h, Some("eth0")), (switch, None), LinkParams::default())?;
+        }
+        Ok(w)
+    }
+
+    /// Every reason recorded so far, one per line.
+    pub fn reasons(&self) -> String {
+        self.trace
+            .iter()
+            .flat_map(|e| e.reasons.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Plugs a cable between two node ports. A host port is an interface (`eth0`), created
     /// on first use with a MAC derived from node and interface number; a switch or hub port is
     /// the next free one.

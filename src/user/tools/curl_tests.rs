@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::kernel::process::{Poll, Program, Sys};
-use crate::sim::link::LinkParams;
 use crate::sim::world::World;
 use crate::sim::Time;
 
@@ -132,19 +131,7 @@ fn builtin(w: &mut World, node: usize, line: &str) {
 }
 
 fn lan() -> World {
-    let mut w = World::new(1);
-    for (n, k) in [
-        ("a", "host"),
-        ("b", "host"),
-        ("c", "host"),
-        ("sw", "switch"),
-    ] {
-        w.add_node(n, k).expect("node");
-    }
-    for n in ["a", "b", "c"] {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
-            .expect("link");
-    }
+    let mut w = World::star(1, &["a", "b", "c"], "sw").expect("lan");
     for (i, ip) in ["10.0.0.1/24", "10.0.0.2/24", "10.0.0.3/24"]
         .iter()
         .enumerate()

@@ -4,6 +4,7 @@
 //! kernel orders primaries and secondaries.
 
 use crate::kernel::netdev::{DevKind, IfAddr, Mac, NetDev};
+use crate::kernel::process::Sys;
 use crate::kernel::Kernel;
 use std::cmp::Ordering;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -329,6 +330,18 @@ fn long_opt<'a>(
         },
         _ => Ok((c, attached)),
     }
+}
+
+/// net-tools' usage text (to stdout for -h, else stderr) and then its address-family list,
+/// which print_aflist always writes to stderr. Returns `status`.
+pub fn usage_with_families(sys: &mut Sys, usage: &str, to_stdout: bool, status: i32) -> i32 {
+    if to_stdout {
+        sys.print(usage);
+    } else {
+        sys.eprint(usage);
+    }
+    sys.eprint("    inet (DARPA Internet) \n");
+    status
 }
 
 #[cfg(test)]

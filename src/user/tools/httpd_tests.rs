@@ -5,7 +5,6 @@
 use super::*;
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::tcp::{self, Recv, TcpId};
-use crate::sim::link::LinkParams;
 use crate::sim::world::World;
 use crate::sim::Time;
 use smoltcp::socket::tcp::State;
@@ -14,14 +13,7 @@ const SERVER_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 11);
 
 /// Client `a` (192.168.10.5) and server `b` (192.168.10.11) on a switch.
 fn lan() -> World {
-    let mut w = World::new(1);
-    for (n, k) in [("a", "host"), ("b", "host"), ("sw", "switch")] {
-        w.add_node(n, k).expect("node");
-    }
-    for n in ["a", "b"] {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
-            .expect("link");
-    }
+    let mut w = World::star(1, &["a", "b"], "sw").expect("lan");
     for (i, ip) in [(0, "192.168.10.5/24"), (1, "192.168.10.11/24")] {
         let h = w.host_mut(i).expect("host");
         let r = crate::user::tools::run_builtin(
@@ -127,11 +119,7 @@ fn access_log(w: &World) -> String {
 }
 
 fn reasons(w: &World) -> String {
-    w.trace
-        .iter()
-        .flat_map(|e| e.reasons.iter().cloned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    w.reasons()
 }
 
 #[test]

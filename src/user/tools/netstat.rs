@@ -141,13 +141,7 @@ pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
 }
 
 fn usage(sys: &mut Sys, status: i32) -> i32 {
-    if status == E_USAGE {
-        sys.print(USAGE);
-    } else {
-        sys.eprint(USAGE);
-    }
-    sys.eprint("    inet (DARPA Internet) \n");
-    status
+    fmt::usage_with_families(sys, USAGE, status == E_USAGE, status)
 }
 
 /// `netstat -i`: the short table of the interfaces that are up (all with `-a`), sorted by

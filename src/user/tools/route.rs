@@ -98,14 +98,7 @@ pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
 }
 
 fn usage(sys: &mut Sys, status: i32) -> i32 {
-    if status == E_USAGE {
-        sys.print(USAGE);
-    } else {
-        sys.eprint(USAGE);
-    }
-    // print_aflist always writes to stderr.
-    sys.eprint("    inet (DARPA Internet) \n");
-    status
+    fmt::usage_with_families(sys, USAGE, status == E_USAGE, status)
 }
 
 fn inet_usage(sys: &mut Sys, status: i32) -> i32 {
