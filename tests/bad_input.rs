@@ -130,7 +130,7 @@ expect contains "SIOCDELRT: No such process"
 a: ifconfig eth9
 expect contains "eth9: error fetching interface information: Device not found"
 a: ping -c 1 nosuchhost
-expect contains "ping: nosuchhost: Name or service not known"
+expect contains "ping: nosuchhost: Temporary failure in name resolution"
 expect exit 2
 a: ping -c 1 192.168.77.1
 expect contains "ping: connect: Network is unreachable"
@@ -168,13 +168,49 @@ expect contains "nc: port number invalid: 0"
 a: nc -Q b 80
 expect contains "nc: invalid option -- 'Q'"
 a: nc nosuchhost 80
-expect contains "nc: getaddrinfo for host \"nosuchhost\" port 80: Name or service not known"
+expect contains "nc: getaddrinfo for host \"nosuchhost\" port 80: Temporary failure in name resolution"
 a: nc -zv b 9
 expect contains "nc: connect to b port 9 (tcp) failed: Connection refused"
 a: ps aux
 expect contains "error: unsupported option"
 a: kill
 expect exit 2
+a: nc -w x b 80
+expect contains "nc: timeout invalid: x"
+a: nc -u b 0
+expect contains "nc: port number invalid: 0"
+a: dig +frobnicate b
+expect contains "Invalid option: +frobnicate"
+expect exit 1
+a: dig @nameserver b
+expect contains "dig: couldn't get address for 'nameserver': not found"
+a: dig -t BOGUS b
+expect contains "dig: invalid type: BOGUS"
+a: dig +tries=1 +time=1 www.lab
+expect contains ";; communications error to 127.0.0.1#53: connection refused"
+expect contains ";; no servers could be reached"
+expect exit 9
+a: nslookup
+expect contains "Usage: nslookup"
+a: nslookup www.lab 10.9.9.9
+expect contains ";; communications error to 10.9.9.9#53: network is unreachable"
+expect exit 1
+a: named -c /etc/bind/none.conf
+expect contains "open: /etc/bind/none.conf: file not found"
+expect contains "loading configuration: failure"
+expect exit 1
+a: echo 'zone "lab" { type slave; file "x"; };' > /tmp/named.conf
+a: named -c /tmp/named.conf
+expect contains "/tmp/named.conf:1: zone 'lab': type 'slave' not supported"
+expect exit 1
+a: echo 'zone "lab" { type master; file "/tmp/db.lab"; };' > /tmp/named.conf
+a: echo 'www IN A 10.0.0.1' > /tmp/db.lab
+a: named -c /tmp/named.conf -f
+expect contains "/tmp/db.lab"
+expect contains "zone lab/IN: not loaded due to errors."
+a: echo 'nameserver ns1' > /etc/resolv.conf
+a: ping -c 1 nowhere
+expect contains "ping: nowhere: Temporary failure in name resolution"
 "#;
 
 #[test]

@@ -142,9 +142,10 @@ fn error_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], src: Ipv4Addr, icmp_type
             k.sockets
                 .deliver_ping(u16::from_be_bytes([l4[4], l4[5]]), ctx.now, pkt)
         }
-        17 if l4.len() >= 2 => {
-            k.sockets
-                .deliver_udp(u16::from_be_bytes([l4[0], l4[1]]), ctx.now, pkt)
+        17 if l4.len() >= 4 => {
+            let local = (inner.src_addr(), u16::from_be_bytes([l4[0], l4[1]]));
+            let remote = (inner.dst_addr(), u16::from_be_bytes([l4[2], l4[3]]));
+            super::udp::err_rcv(k, ctx, pkt, local, remote, icmp_type, code)
         }
         6 if l4.len() >= 4 => {
             let local = (inner.src_addr(), u16::from_be_bytes([l4[0], l4[1]]));

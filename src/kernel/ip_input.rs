@@ -57,7 +57,7 @@ pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bo
     let proto = u8::from(p.next_header());
     match proto {
         1 => icmp::icmp_rcv(k, ctx, pkt, broadcast),
-        17 => udp_rcv(k, ctx, pkt, broadcast),
+        17 => super::udp::udp_rcv(k, ctx, pkt, broadcast),
         // Linux drops TCP that was not sent to this host alone (not PACKET_HOST).
         6 if broadcast => why!(ctx, "tcp", "TCP to a broadcast address dropped"),
         6 => tcp_ipv4::tcp_rcv(k, ctx, pkt),
@@ -67,26 +67,5 @@ pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bo
                 icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PROT_UNREACH);
             }
         }
-    }
-}
-
-/// UDP delivery for the sockets this kernel has; a closed port answers port unreachable.
-fn udp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
-    let p = Ipv4Packet::new_unchecked(pkt);
-    let l4 = p.payload();
-    if l4.len() < 8 {
-        why!(ctx, "udp", "truncated UDP header: dropped");
-        return;
-    }
-    let port = u16::from_be_bytes([l4[2], l4[3]]);
-    if k.sockets.deliver_udp(port, ctx.now, pkt) {
-        why!(ctx, "udp", "datagram for port {port} to its socket");
-    } else if !broadcast {
-        why!(
-            ctx,
-            "udp",
-            "nothing listens on UDP port {port}: port unreachable"
-        );
-        icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PORT_UNREACH);
     }
 }

@@ -26,6 +26,8 @@ pub enum Errno {
     AddrInUse,
     Pipe,
     BadFd,
+    /// EDESTADDRREQ: send() on an unconnected datagram socket.
+    DestAddrReq,
 }
 
 impl Errno {
@@ -41,6 +43,7 @@ impl Errno {
             Errno::AddrInUse => "Address already in use",
             Errno::Pipe => "Broken pipe",
             Errno::BadFd => "Bad file descriptor",
+            Errno::DestAddrReq => "Destination address required",
         }
     }
 }

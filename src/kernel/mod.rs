@@ -21,6 +21,7 @@ pub mod tcp;
 pub mod tcp_glue;
 pub mod tcp_ipv4;
 pub mod tcp_timer;
+pub mod udp;
 pub mod vfs;
 
 use crate::sim::rng::Rng;

@@ -61,6 +61,9 @@ pub struct Proc {
     pub wake: Option<Time>,
     pub status: Option<i32>,
     pub background: bool,
+    /// Detached from the terminal (httpd, named): not one of the shell's jobs, so `wait`
+    /// does not wait for it.
+    pub daemon: bool,
     /// When it started (`ps -ef`'s STIME).
     pub started: Time,
 }
@@ -136,6 +139,7 @@ impl ProcTable {
                 wake: Some(Time::ZERO),
                 status: None,
                 background,
+                daemon: false,
                 started: Time::ZERO,
             },
         );

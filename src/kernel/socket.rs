@@ -1,11 +1,13 @@
 //! Sockets: the syscall surface between user-space programs and the kernel.
 //!
-//! Issue-2 programs need three kinds: ping sockets (ICMP echo by identifier, with the ICMP
-//! errors that quote their packets), UDP probe sockets (traceroute: errors by source port) and
-//! packet sockets (tcpdump: every frame on a device, both ways).
+//! Three kinds live here: ping sockets (ICMP echo by identifier, with the ICMP errors that
+//! quote their packets), UDP sockets (udp.rs binds, connects, sends and demultiplexes them)
+//! and packet sockets (tcpdump: every frame on a device, both ways). TCP has its own table
+//! (tcp.rs), since smoltcp keeps its state.
 
 use crate::sim::Time;
 use std::collections::{BTreeMap, VecDeque};
+use std::net::Ipv4Addr;
 
 pub type SockId = u32;
 pub type Pid = u32;
@@ -15,9 +17,7 @@ pub enum SockKind {
     Ping {
         ident: u16,
     },
-    Udp {
-        port: u16,
-    },
+    Udp(super::udp::UdpSock),
     /// `dev: None` listens on every device (`tcpdump -i any`).
     Packet {
         dev: Option<usize>,
@@ -28,12 +28,30 @@ pub enum SockKind {
 pub enum Msg {
     /// A whole IPv4 packet: an echo reply, or an ICMP error quoting one of our packets.
     Ip { at: Time, packet: Vec<u8> },
+    /// A UDP payload and where it came from (recvfrom).
+    Dgram {
+        at: Time,
+        from: (Ipv4Addr, u16),
+        to: Ipv4Addr,
+        data: Vec<u8>,
+    },
     Frame {
         at: Time,
         dev: usize,
         outgoing: bool,
         frame: Vec<u8>,
     },
+}
+
+impl Msg {
+    /// Bytes of payload, what a receive queue counts (netstat's Recv-Q).
+    pub fn payload_len(&self) -> usize {
+        match self {
+            Msg::Ip { packet, .. } => packet.len(),
+            Msg::Dgram { data, .. } => data.len(),
+            Msg::Frame { frame, .. } => frame.len(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -110,6 +128,25 @@ impl Sockets {
         self.map.iter()
     }
 
+    pub fn get(&self, id: SockId) -> Option<&Socket> {
+        self.map.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: SockId) -> Option<&mut Socket> {
+        self.map.get_mut(&id)
+    }
+
+    /// Queues a message on one socket (a full queue drops it, as a full rcvbuf does).
+    pub fn queue(&mut self, id: SockId, msg: Msg) -> bool {
+        match self.map.get_mut(&id) {
+            Some(s) if s.rx.len() < RX_LIMIT => {
+                s.rx.push_back(msg);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn push(&mut self, matches: impl Fn(&SockKind) -> bool, msg: Msg) -> bool {
         let mut hit = false;
         for s in self.map.values_mut().filter(|s| matches(&s.kind)) {
@@ -129,20 +166,6 @@ impl Sockets {
                 packet: packet.to_vec(),
             },
         )
-    }
-
-    pub fn deliver_udp(&mut self, port: u16, at: Time, packet: &[u8]) -> bool {
-        self.push(
-            |k| *k == SockKind::Udp { port },
-            Msg::Ip {
-                at,
-                packet: packet.to_vec(),
-            },
-        )
-    }
-
-    pub fn udp_port_in_use(&self, port: u16) -> bool {
-        self.map.values().any(|s| s.kind == SockKind::Udp { port })
     }
 
     pub fn ping_ident_in_use(&self, ident: u16) -> bool {

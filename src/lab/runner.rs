@@ -224,7 +224,7 @@ impl<'a> Runner<'a> {
                     .procs
                     .procs
                     .values()
-                    .filter(|p| p.background)
+                    .filter(|p| p.background && !p.daemon)
                     .count()
             });
             self.flush_trace(false);
@@ -318,7 +318,7 @@ impl<'a> Runner<'a> {
                     .procs
                     .procs
                     .values()
-                    .filter(|p| p.background)
+                    .filter(|p| p.background && !p.daemon)
                     .map(|p| p.pid)
                     .collect()
             })

@@ -93,6 +93,10 @@ fn udp(o: &mut String, b: &[u8], length: usize, ips: (Ipv4Addr, Ipv4Addr), frag:
     if ulen > length && !frag {
         return done!(o, "UDP, bad length {ulen} > {length}");
     }
+    let sports = (be16(b, 0, "udp")?, be16(b, 2, "udp")?);
+    if (sports.0 == 53 || sports.1 == 53) && !frag {
+        return super::dns::dns(o, b.get(8..8 + ulen).unwrap_or(&[]), ulen);
+    }
     done!(o, "UDP, length {ulen}")
 }
 

@@ -47,6 +47,7 @@ macro_rules! done {
 }
 
 mod arp;
+mod dns;
 mod icmp;
 mod ip;
 mod tcp;

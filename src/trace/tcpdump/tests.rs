@@ -321,7 +321,7 @@ fn udp_ipip_and_others() {
     check(
         &small,
         N,
-        "IP 10.0.1.5.5000 > 10.0.3.5.53: UDP, length 4",
+        "IP 10.0.1.5.5000 > 10.0.3.5.53: [|domain]",
         "UDP 53",
     );
     let inner = ipv4(

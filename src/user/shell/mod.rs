@@ -370,6 +370,7 @@ impl Shell {
                 let pid = sys.k.procs.insert(&run.name, &run.name, run.prog, true);
                 if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
                     p.started = sys.ctx.now;
+                    p.daemon = true;
                 }
                 sys.k.reown(sys.pid, pid);
                 self.status = 0;

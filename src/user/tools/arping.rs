@@ -14,17 +14,19 @@ use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::socket::{Msg, SockId, SockKind};
 use crate::sim::time::SEC;
 use crate::sim::Time;
+use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use crate::why;
 use smoltcp::wire::ArpOperation;
 use std::net::Ipv4Addr;
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    session::spawn::<Run>(args)
+    let target = parse(args).ok().map(|o| o.target);
+    getaddrinfo::resolving(args, target, session::spawn::<Run>)
 }
 
 impl Session for Run {
-    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
-        Run::start(args, sys).map_err(|f| StartError {
+    fn begin(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, answers, sys).map_err(|f| StartError {
             text: f.text,
             code: f.code,
             stdout: f.stdout,
@@ -64,17 +66,11 @@ struct Run {
 }
 
 impl Run {
-    fn start(args: &[String], sys: &mut Sys) -> Result<Run, Fail> {
+    fn start(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, Fail> {
         let o = parse(args)?;
-        let gdst = match o.target.parse() {
-            Ok(ip) => ip,
-            Err(_) => sys.k.resolve(&o.target).ok_or_else(|| {
-                err(
-                    format!("arping: {}: Name or service not known\n", o.target),
-                    2,
-                )
-            })?,
-        };
+        let gdst = getaddrinfo(sys, &o.target, answers)
+            .map_err(|e| err(format!("arping: {}: {}\n", o.target, e.message()), 2))?
+            .addr;
         let (ifindex, name) = device(sys, &o, gdst)?;
         let gsrc = source(sys, &o, gdst, ifindex)?;
         let me = sys.k.dev_mac(ifindex);

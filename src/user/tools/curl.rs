@@ -8,6 +8,7 @@ use crate::kernel::ip_output::Errno;
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::tcp::{self, Recv, TcpId};
 use crate::sim::Time;
+use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 
@@ -215,10 +216,20 @@ struct Curl {
     closing: bool,
     /// The server closed its side.
     eof: bool,
+    answers: Answers,
 }
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
+    let host = parse(args)
+        .ok()
+        .and_then(|o| parse_url(&o.url).ok())
+        .map(|u| u.host);
+    getaddrinfo::resolving(args, host, start)
+}
+
+fn start(args: &[String], answers: Answers) -> Box<dyn Program> {
     Box::new(Curl {
+        answers,
         args: args.to_vec(),
         opts: Opts::default(),
         url: Url::default(),
@@ -290,10 +301,11 @@ impl Curl {
             Ok(u) => u,
             Err(f) => return self.die(sys, None, f),
         };
-        let Some(dst) = sys.k.resolve(&self.url.host) else {
+        let Ok(found) = getaddrinfo(sys, &self.url.host, &self.answers) else {
             let f = fail(6, format!("Could not resolve host: {}", self.url.host));
             return self.die(sys, None, f);
         };
+        let dst = found.addr;
         self.dst = dst;
         self.verbose(sys, &format!("*   Trying {dst}:{}...", self.url.port));
         match tcp::connect(sys.k, sys.ctx, sys.pid, dst, self.url.port) {

@@ -492,3 +492,16 @@ mod tests {
         );
     }
 }
+
+/// getservbyport for the ports a lab uses (/etc/services).
+pub fn service(port: u16) -> Option<&'static str> {
+    Some(match port {
+        22 => "ssh",
+        53 => "domain",
+        80 => "http",
+        443 => "https",
+        514 => "syslog",
+        8080 => "http-alt",
+        _ => return None,
+    })
+}

@@ -10,13 +10,18 @@ pub mod arp;
 pub mod arping;
 pub mod arping_opts;
 pub mod curl;
+pub mod dig;
+pub mod dig_query;
 pub mod fmt;
 pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
 pub mod kill;
+pub mod named;
 pub mod nc;
+pub mod nc_udp;
 pub mod netstat;
+pub mod nslookup;
 pub mod ping;
 pub mod ping_opts;
 pub mod ping_stats;
@@ -82,6 +87,9 @@ pub fn lookup(name: &str) -> Option<Command> {
         "nc" | "netcat" => Command::Program(nc::spawn),
         "curl" => Command::Program(curl::spawn),
         "httpd" => Command::Program(httpd::spawn),
+        "named" => Command::Program(named::spawn),
+        "dig" => Command::Program(dig::spawn),
+        "nslookup" => Command::Program(nslookup::spawn),
         "kill" => Command::Builtin(kill::kill),
         "pidof" => Command::Builtin(kill::pidof),
         "pgrep" | "pkill" => Command::Builtin(kill::pgrep),
@@ -95,6 +103,7 @@ pub const NAMES: &[&str] = &[
     "arping",
     "cat",
     "curl",
+    "dig",
     "echo",
     "false",
     "grep",
@@ -106,8 +115,10 @@ pub const NAMES: &[&str] = &[
     "kill",
     "ls",
     "mkdir",
+    "named",
     "nc",
     "netstat",
+    "nslookup",
     "pgrep",
     "pidof",
     "ping",

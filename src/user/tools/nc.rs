@@ -2,25 +2,28 @@
 //! input and prints what comes back until the peer closes; `nc -l [-p] PORT` listens and does
 //! the same for the first connection; `-N` closes its side after the input (the peer sees the
 //! end of stream); `-z` only checks that the port answers; `-v` says so.
-//! UDP (`-u`) needs the UDP sockets that are still to come.
+//! `-w SECS` ends a quiet session; `-u` uses a datagram socket (nc_udp.rs).
 
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::tcp::{self, Recv, TcpId};
+use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 
 const USAGE: &str = "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n\t  [-q seconds] [-s sourceaddr] [-T keyword] [-V rtable] [-W recvlimit]\n\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n\t  [destination] [port]\n";
 
 #[derive(Default)]
-struct Opts {
-    listen: bool,
-    zero: bool,
-    verbose: bool,
-    udp: bool,
+pub struct Opts {
+    pub listen: bool,
+    pub zero: bool,
+    pub verbose: bool,
+    pub udp: bool,
     /// -N: shut down the sending side after the end of standard input.
-    shutdown: bool,
-    host: String,
-    port: u16,
+    pub shutdown: bool,
+    /// -w: seconds of silence after which nc gives up.
+    pub wait: Option<u64>,
+    pub host: String,
+    pub port: u16,
 }
 
 enum Phase {
@@ -28,6 +31,7 @@ enum Phase {
     Connecting(TcpId),
     Listening(TcpId),
     Connected(TcpId),
+    Udp,
 }
 
 struct Nc {
@@ -37,17 +41,26 @@ struct Nc {
     phase: Phase,
     dst: Ipv4Addr,
     listener: Option<TcpId>,
+    udp: Option<super::nc_udp::Udp>,
     opts: Opts,
+    answers: Answers,
 }
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
+    let host = parse(args).ok().filter(|o| !o.listen).map(|o| o.host);
+    getaddrinfo::resolving(args, host, start)
+}
+
+fn start(args: &[String], answers: Answers) -> Box<dyn Program> {
     Box::new(Nc {
+        answers,
         args: args.to_vec(),
         stdin: Vec::new(),
         sent: false,
         phase: Phase::Start,
         dst: Ipv4Addr::UNSPECIFIED,
         listener: None,
+        udp: None,
         opts: Opts::default(),
     })
 }
@@ -58,11 +71,14 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     let mut it = args[1..].iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "-p" => rest.push(
-                it.next()
-                    .ok_or_else(|| "nc: option requires an argument -- 'p'\n".to_string() + USAGE)?
-                    .clone(),
-            ),
+            "-p" => rest.push(required(it.next(), 'p')?.clone()),
+            "-w" => {
+                let v = required(it.next(), 'w')?;
+                let secs = v
+                    .parse()
+                    .map_err(|_| format!("nc: timeout invalid: {v}\n"))?;
+                o.wait = Some(secs);
+            }
             s if s.starts_with('-') && s.len() > 1 => {
                 for c in s[1..].chars() {
                     match c {
@@ -93,15 +109,13 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn service(port: u16) -> &'static str {
-    match port {
-        22 => "ssh",
-        53 => "domain",
-        80 => "http",
-        443 => "https",
-        8080 => "http-alt",
-        _ => "*",
-    }
+fn required(v: Option<&String>, opt: char) -> Result<&String, String> {
+    v.ok_or_else(|| format!("nc: option requires an argument -- '{opt}'\n{USAGE}"))
+}
+
+/// The service name nc prints in brackets (`[tcp/http]`), `*` for a port without one.
+pub fn service(port: u16) -> &'static str {
+    super::fmt::service(port).unwrap_or("*")
 }
 
 impl Nc {
@@ -110,9 +124,8 @@ impl Nc {
             sys.eprint(&m);
             1
         })?;
-        if self.opts.udp {
-            sys.eprint("nc: UDP is not supported by netstep yet\n");
-            return Err(1);
+        if self.opts.listen && self.opts.udp {
+            return self.start_udp(sys, Ipv4Addr::UNSPECIFIED);
         }
         if self.opts.listen {
             let lid = tcp::listen(sys.k, sys.pid, None, self.opts.port, 1).map_err(|e| {
@@ -122,17 +135,31 @@ impl Nc {
             self.listener = Some(lid);
             return Ok(Phase::Listening(lid));
         }
-        let Some(dst) = sys.k.resolve(&self.opts.host) else {
-            sys.eprint(&format!(
-                "nc: getaddrinfo for host \"{}\" port {}: Name or service not known\n",
-                self.opts.host, self.opts.port
-            ));
-            return Err(1);
+        let dst = match getaddrinfo(sys, &self.opts.host, &self.answers) {
+            Ok(found) => found.addr,
+            Err(e) => {
+                sys.eprint(&format!(
+                    "nc: getaddrinfo for host \"{}\" port {}: {}\n",
+                    self.opts.host,
+                    self.opts.port,
+                    e.message()
+                ));
+                return Err(1);
+            }
         };
         self.dst = dst;
+        if self.opts.udp {
+            return self.start_udp(sys, dst);
+        }
         tcp::connect(sys.k, sys.ctx, sys.pid, dst, self.opts.port)
             .map(Phase::Connecting)
             .map_err(|e| self.failed(sys, e.message()))
+    }
+
+    fn start_udp(&mut self, sys: &mut Sys, dst: Ipv4Addr) -> Result<Phase, i32> {
+        let stdin = std::mem::take(&mut self.stdin);
+        self.udp = Some(super::nc_udp::start(sys, &self.opts, dst, stdin)?);
+        Ok(Phase::Udp)
     }
 
     fn failed(&self, sys: &mut Sys, why: &str) -> i32 {
@@ -213,6 +240,10 @@ impl Program for Nc {
                     None => return Poll::Wait(None),
                 },
                 Phase::Connected(id) => return self.relay(sys, id),
+                Phase::Udp => match self.udp.as_mut() {
+                    Some(u) => return u.poll(sys, self.opts.zero),
+                    None => return Poll::Exit(1),
+                },
             };
         }
     }

@@ -5,7 +5,7 @@
 use super::fmt;
 use crate::kernel::netdev::NetDev;
 use crate::kernel::process::Sys;
-use crate::kernel::socket::Pid;
+use crate::kernel::socket::{Msg, Pid, SockKind};
 use crate::kernel::tcp;
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
@@ -198,7 +198,7 @@ pub fn iface_row(dev: &NetDev) -> String {
 }
 
 /// The socket tables (formats.md §5): the Internet table unless only other families were
-/// asked for, and the UNIX one when no protocol was named. There are no sockets to list yet.
+/// asked for, and the UNIX one when no protocol was named. (netstep has no UNIX sockets: the table is empty.)
 pub fn print_sockets(sys: &mut Sys, o: &SockOpts) {
     let which = if o.all {
         "(servers and established)"
@@ -224,9 +224,14 @@ pub fn print_sockets(sys: &mut Sys, o: &SockOpts) {
         s += " Timer";
     }
     s.push('\n');
+    let mut rows = Vec::new();
     if o.tcp || !(o.udp || o.raw) {
-        tcp_rows(sys, o, &mut s);
+        rows.extend(tcp_rows(sys, o));
     }
+    if o.udp || !(o.tcp || o.raw) {
+        rows.extend(udp_rows(sys, o));
+    }
+    print_rows(sys, o, &rows, &mut s);
     if !(o.tcp || o.udp || o.raw) {
         s += &format!(
             "Active UNIX domain sockets {which}\n\
@@ -240,6 +245,7 @@ pub fn print_sockets(sys: &mut Sys, o: &SockOpts) {
 /// in creation order, as `%-4s  %6ld %6ld %-23s %-23s %-11s` plus the -p and -o columns.
 /// What one row of the TCP table shows.
 struct Row {
+    proto: &'static str,
     local: String,
     remote: String,
     state: &'static str,
@@ -249,7 +255,7 @@ struct Row {
     timer: String,
 }
 
-fn tcp_rows(sys: &Sys, o: &SockOpts, s: &mut String) {
+fn tcp_rows(sys: &Sys, o: &SockOpts) -> Vec<Row> {
     let k = &*sys.k;
     let mut rows: Vec<Row> = Vec::new();
     if o.all || o.listening {
@@ -268,6 +274,7 @@ fn tcp_rows(sys: &Sys, o: &SockOpts, s: &mut String) {
             );
             let timer = "off (0.00/0/0)".to_string();
             rows.push(Row {
+                proto: "tcp",
                 local,
                 remote: "0.0.0.0:*".into(),
                 state: "LISTEN",
@@ -292,6 +299,7 @@ fn tcp_rows(sys: &Sys, o: &SockOpts, s: &mut String) {
             let local = endpoint(sys, c.local.0, c.local.1, o.numeric);
             let remote = endpoint(sys, c.remote.0, c.remote.1, o.numeric);
             rows.push(Row {
+                proto: "tcp",
                 local,
                 remote,
                 state: tcp::state_name(c.state),
@@ -302,11 +310,46 @@ fn tcp_rows(sys: &Sys, o: &SockOpts, s: &mut String) {
             });
         }
     }
+    rows
+}
+
+/// One row per bound UDP socket (/proc/net/udp): an unconnected one is a "server" with an
+/// empty state, a connected one is ESTABLISHED. Unbound sockets are not in the table.
+fn udp_rows(sys: &Sys, o: &SockOpts) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (_, sock) in sys.k.sockets.iter() {
+        let SockKind::Udp(u) = sock.kind else {
+            continue;
+        };
+        let listening = u.peer.is_none();
+        if u.port == 0 || !(o.all || listening == o.listening) {
+            continue;
+        }
+        let (remote, state) = match u.peer {
+            Some((ip, port)) => (endpoint(sys, ip, port, o.numeric), "ESTABLISHED"),
+            None => ("0.0.0.0:*".to_string(), ""),
+        };
+        rows.push(Row {
+            proto: "udp",
+            local: endpoint(sys, u.addr, u.port, o.numeric),
+            remote,
+            state,
+            recvq: sock.rx.iter().map(Msg::payload_len).sum(),
+            sendq: 0,
+            owner: Some(sock.owner),
+            timer: "off (0.00/0/0)".to_string(),
+        });
+    }
+    rows
+}
+
+fn print_rows(sys: &Sys, o: &SockOpts, rows: &[Row], s: &mut String) {
+    let k = &*sys.k;
     for r in rows {
         let (rq, sq, local, remote, state) = (r.recvq, r.sendq, &r.local, &r.remote, r.state);
         s.push_str(&format!(
             "{:<4}  {rq:>6} {sq:>6} {local:<23} {remote:<23} {state:<11}",
-            "tcp"
+            r.proto
         ));
         if o.programs {
             let prog = r
@@ -333,14 +376,7 @@ fn endpoint(sys: &Sys, ip: Ipv4Addr, port: u16, numeric: bool) -> String {
     } else {
         sys.k.reverse(ip).unwrap_or_else(|| ip.to_string())
     };
-    let service = match port {
-        22 => "ssh".to_string(),
-        53 => "domain".to_string(),
-        80 => "http".to_string(),
-        443 => "https".to_string(),
-        8080 => "http-alt".to_string(),
-        p => p.to_string(),
-    };
+    let service = fmt::service(port).map_or_else(|| port.to_string(), String::from);
     format!("{host}:{service}")
 }
 

@@ -9,10 +9,10 @@ use super::session::{self, Session, StartError};
 use crate::kernel::icmp::{self, DEST_UNREACH, ECHO_REPLY, ECHO_REQUEST, TIME_EXCEEDED};
 use crate::kernel::ip_output::{ip_local_out, route_output, IpOut, OutRoute};
 use crate::kernel::process::{Poll, Program, Sys};
-use crate::kernel::procfs::hosts_entries;
 use crate::kernel::socket::{Msg, SockId, SockKind};
 use crate::sim::time::{MS, SEC, US};
 use crate::sim::Time;
+use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use crate::why;
 use smoltcp::wire::Ipv4Packet;
 use std::net::Ipv4Addr;
@@ -23,12 +23,13 @@ const TIMEVAL: usize = 16;
 const MAX_DATA: usize = 65_507;
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    session::spawn::<Run>(args)
+    let target = parse(args).ok().map(|o| o.target);
+    getaddrinfo::resolving(args, target, session::spawn::<Run>)
 }
 
 impl Session for Run {
-    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
-        Run::start(args, sys).map_err(StartError::from)
+    fn begin(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, answers, sys).map_err(StartError::from)
     }
     fn step(&mut self, sys: &mut Sys) -> Poll {
         Run::step(self, sys)
@@ -62,20 +63,14 @@ struct Run {
 }
 
 impl Run {
-    fn start(args: &[String], sys: &mut Sys) -> Result<Run, Fail> {
+    fn start(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, Fail> {
         let o = parse(args)?;
-        let dst = sys.k.resolve(&o.target).ok_or_else(|| {
-            (
-                format!("ping: {}: Name or service not known\n", o.target),
-                2,
-            )
-        })?;
+        let found = getaddrinfo(sys, &o.target, answers)
+            .map_err(|e| (format!("ping: {}: {}\n", o.target, e.message()), 2))?;
+        let dst = found.addr;
         let literal = o.target.parse::<Ipv4Addr>().is_ok();
-        let hostname = if literal {
-            o.target.clone()
-        } else {
-            canonical_name(sys, &o.target)
-        };
+        // The header names the canonical name getaddrinfo returned (AI_CANONNAME).
+        let hostname = found.canon;
         let oif = bind_device(sys, &o)?;
         let source = source_address(sys, &o, dst, oif)?;
         if sys.k.devs.is_broadcast(dst) {
@@ -374,14 +369,6 @@ fn check_data(line: &mut String, data: &[u8], datalen: usize) {
 }
 
 /// getaddrinfo's canonical name for a name from /etc/hosts: the first name on its line.
-fn canonical_name(sys: &Sys, name: &str) -> String {
-    hosts_entries(sys.k)
-        .into_iter()
-        .find(|(_, names)| names.iter().any(|n| n == name))
-        .and_then(|(_, names)| names.into_iter().next())
-        .unwrap_or_else(|| name.to_string())
-}
-
 /// The source the header shows: -I ADDR (bound, must be ours), else what connect() on a
 /// probe socket picks, which also finds out that there is no route before anything is sent.
 fn source_address(

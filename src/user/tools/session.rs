@@ -3,6 +3,7 @@
 //! run step by step until done or interrupted.
 
 use crate::kernel::process::{Poll, Program, Sys};
+use crate::user::libc::getaddrinfo::Answers;
 
 /// Why a tool could not start: its message, exit status, and whether it goes to stdout
 /// (usage texts) rather than stderr.
@@ -23,7 +24,8 @@ impl From<(String, i32)> for StartError {
 }
 
 pub trait Session: Sized + 'static {
-    fn begin(args: &[String], sys: &mut Sys) -> Result<Self, StartError>;
+    /// `answers`: what DNS said about the target, when it was not a literal or in /etc/hosts.
+    fn begin(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Self, StartError>;
     fn step(&mut self, sys: &mut Sys) -> Poll;
     /// SIGINT. The default is a tool without a handler: it dies with status 130.
     fn on_interrupt(&mut self, _sys: &mut Sys) -> i32 {
@@ -33,13 +35,15 @@ pub trait Session: Sized + 'static {
 
 struct Lazy<S> {
     args: Vec<String>,
+    answers: Answers,
     run: Option<S>,
 }
 
-/// The program for a session tool: `spawn::<ping::Run>(args)`.
-pub fn spawn<S: Session>(args: &[String]) -> Box<dyn Program> {
+/// The program for a session tool: `spawn::<ping::Run>(args, answers)`.
+pub fn spawn<S: Session>(args: &[String], answers: Answers) -> Box<dyn Program> {
     Box::new(Lazy::<S> {
         args: args.to_vec(),
+        answers,
         run: None,
     })
 }
@@ -47,7 +51,7 @@ pub fn spawn<S: Session>(args: &[String]) -> Box<dyn Program> {
 impl<S: Session> Program for Lazy<S> {
     fn poll(&mut self, sys: &mut Sys) -> Poll {
         if self.run.is_none() {
-            match S::begin(&self.args, sys) {
+            match S::begin(&self.args, &self.answers, sys) {
                 Ok(run) => self.run = Some(run),
                 Err(e) if e.stdout => {
                     sys.print(&e.text);

@@ -10,13 +10,14 @@
 
 use super::session::{self, Session, StartError};
 use crate::kernel::icmp::{DEST_UNREACH, PORT_UNREACH, TIME_EXCEEDED};
-use crate::kernel::ip_output::{ip_local_out, route_output, IpOut, OutRoute};
+use crate::kernel::ip_output::route_output;
 use crate::kernel::process::{Poll, Program, Sys};
-use crate::kernel::socket::{Msg, SockId, SockKind};
+use crate::kernel::socket::{Msg, SockId};
+use crate::kernel::udp;
 use crate::sim::Time;
+use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use crate::why;
-use smoltcp::phy::ChecksumCapabilities;
-use smoltcp::wire::{IpAddress, Ipv4Packet, UdpPacket, UdpRepr};
+use smoltcp::wire::Ipv4Packet;
 use std::net::Ipv4Addr;
 
 const DEF_START_PORT: u16 = 33434;
@@ -55,13 +56,14 @@ struct Reply {
 }
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
-    session::spawn::<Run>(args)
+    let host = parse(args).ok().map(|o| o.host);
+    getaddrinfo::resolving(args, host, session::spawn::<Run>)
 }
 
 // SIGINT: traceroute has no handler; the default interrupt (status 130) is right.
 impl Session for Run {
-    fn begin(args: &[String], sys: &mut Sys) -> Result<Run, StartError> {
-        Run::start(args, sys).map_err(StartError::from)
+    fn begin(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, StartError> {
+        Run::start(args, answers, sys).map_err(StartError::from)
     }
     fn step(&mut self, sys: &mut Sys) -> Poll {
         Run::step(self, sys)
@@ -71,7 +73,6 @@ impl Session for Run {
 struct Run {
     o: Opts,
     dst: Ipv4Addr,
-    src: Ipv4Addr,
     sport: u16,
     sock: SockId,
     probes: Vec<Probe>,
@@ -82,14 +83,19 @@ struct Run {
 }
 
 impl Run {
-    fn start(args: &[String], sys: &mut Sys) -> Result<Run, (String, i32)> {
+    fn start(args: &[String], answers: &Answers, sys: &mut Sys) -> Result<Run, (String, i32)> {
         let o = parse(args)?;
-        let Some(dst) = sys.k.resolve(&o.host) else {
-            let text = format!(
-                "{0}: Name or service not known\nCannot handle \"host\" cmdline arg `{0}' on position {1} (argc {1})\n",
-                o.host, o.host_pos
-            );
-            return Err((text, 2));
+        let dst = match getaddrinfo(sys, &o.host, answers) {
+            Ok(r) => r.addr,
+            Err(e) => {
+                let text = format!(
+                    "{0}: {2}\nCannot handle \"host\" cmdline arg `{0}' on position {1} (argc {1})\n",
+                    o.host,
+                    o.host_pos,
+                    e.message()
+                );
+                return Err((text, 2));
+            }
         };
         sys.print(&format!(
             "traceroute to {} ({dst}), {} hops max, {} byte packets",
@@ -98,18 +104,19 @@ impl Run {
             HEADER_LEN + o.data_len
         ));
         // connect() of the probe socket: no route ends it here (error() adds a newline).
-        let src = match route_output(sys.k, dst, None) {
-            Ok(OutRoute::Local { src }) | Ok(OutRoute::Remote { src, .. }) => src,
-            Err(e) => return Err((format!("\nconnect: {}\n", e.message()), 1)),
-        };
-        let sport = ephemeral_port(sys);
-        let sock = sys.k.sockets.open(sys.pid, SockKind::Udp { port: sport });
+        if let Err(e) = route_output(sys.k, dst, None) {
+            return Err((format!("\nconnect: {}\n", e.message()), 1));
+        }
+        // The probe socket reads ICMP errors from its error queue (IP_RECVERR) and never sets
+        // DF unless -F asks (traceroute's default IP_PMTUDISC_DONT).
+        let sock = udp::socket(sys.k, sys.pid);
+        let sport = udp::bind(sys.k, sock, Ipv4Addr::UNSPECIFIED, 0)
+            .map_err(|e| (format!("bind: {}\n", e.message()), 1))?;
         let total = (o.max_hops * o.nqueries) as usize;
         let first = ((o.first_hop - 1) * o.nqueries) as usize;
         Ok(Run {
             o,
             dst,
-            src,
             sport,
             sock,
             probes: vec![Probe::default(); total],
@@ -173,7 +180,6 @@ impl Run {
         let data: Vec<u8> = (0..self.o.data_len)
             .map(|i| 0x40 + (i & 0x3f) as u8)
             .collect();
-        let udp = udp_datagram(self.src, self.dst, self.sport, port, &data);
         why!(
             sys.ctx,
             "traceroute",
@@ -181,16 +187,9 @@ impl Run {
             n + 1,
             self.dst
         );
-        let out = IpOut {
-            src: Some(self.src),
-            dst: self.dst,
-            proto: 17,
-            ttl: Some(ttl),
-            df: false,
-            oif: None,
-        };
+        udp::set_options(sys.k, self.sock, Some(ttl), true, false);
         // The route was checked at the start; a send failing now is reported by its timeout.
-        let _ = ip_local_out(sys.k, sys.ctx, out, &udp);
+        let _ = udp::sendto(sys.k, sys.ctx, self.sock, Some((self.dst, port)), &data);
         self.probes[n].sent = Some(sys.now());
     }
 
@@ -332,34 +331,6 @@ fn icmp_result(icmp_type: u8, code: u8, mtu: u16) -> Option<(String, bool)> {
         _ => return None,
     };
     Some((err.to_string(), true))
-}
-
-/// A UDP header and data with the checksum over the IPv4 pseudo-header (RFC 768).
-fn udp_datagram(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
-    let repr = UdpRepr {
-        src_port: sport,
-        dst_port: dport,
-    };
-    let mut buf = vec![0u8; repr.header_len() + data.len()];
-    repr.emit(
-        &mut UdpPacket::new_unchecked(&mut buf[..]),
-        &IpAddress::Ipv4(src),
-        &IpAddress::Ipv4(dst),
-        data.len(),
-        |payload| payload.copy_from_slice(data),
-        &ChecksumCapabilities::default(),
-    );
-    buf
-}
-
-/// A free port in Linux's ephemeral range (ip_local_port_range 32768–60999), drawn from the
-/// host's seeded RNG so a lab is the same on every run.
-fn ephemeral_port(sys: &mut Sys) -> u16 {
-    let start = 32768 + sys.k.rng.below(60999 - 32768 + 1) as u32;
-    (0..=28231u32)
-        .map(|i| (32768 + (start - 32768 + i) % 28232) as u16)
-        .find(|&p| !sys.k.sockets.udp_port_in_use(p))
-        .unwrap_or(start as u16)
 }
 
 /// CLIF-style parsing: `-n`, `-m 5`/`-m5`, `-q`, `-w MAX[,HERE,NEAR]`, `-p`, `-f`, then the

@@ -94,7 +94,7 @@ fn errors_at_start() {
     let (out, status, _) = run("traceroute -n nosuch", &mut silent);
     assert_eq!(
         out,
-        "nosuch: Name or service not known\nCannot handle \"host\" cmdline arg `nosuch' on position 2 (argc 2)\n"
+        "nosuch: Temporary failure in name resolution\nCannot handle \"host\" cmdline arg `nosuch' on position 2 (argc 2)\n"
     );
     assert_eq!(status, Some(2));
     let (out, status, _) = run("traceroute -x 10.0.0.2", &mut silent);
