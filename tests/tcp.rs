@@ -169,16 +169,10 @@ fn handshake_data_and_close_between_two_hosts() {
         "the server closes first: {r}"
     );
     assert!(r.contains("CLOSE_WAIT → LAST_ACK"), "{r}");
-    // The server's side waits in TIME_WAIT, then is gone.
-    let tw = w.host(1).map(|h| {
-        h.kernel
-            .tcp
-            .conns
-            .values()
-            .filter(|c| c.state == State::TimeWait)
-            .count()
-    });
+    // The server's side waits in TIME_WAIT as a timewait sock (no full socket), then is gone.
+    let tw = w.host(1).map(|h| h.kernel.tcp.tw.socks.len());
     assert_eq!(tw, Some(1));
+    assert_eq!(w.host(1).map(|h| h.kernel.tcp.conns.len()), Some(0));
     let ns = tool(&mut w, 1, "netstat -natpo");
     let lines: Vec<&str> = ns.lines().collect();
     assert_eq!(
@@ -199,8 +193,14 @@ fn handshake_data_and_close_between_two_hosts() {
         ns.contains("(only servers)") && ns.contains("LISTEN") && !ns.contains("TIME_WAIT"),
         "{ns}"
     );
+    // Linux's 60 s (TCP_TIMEWAIT_LEN), not smoltcp's 10.
+    w.run_until(Time::from_secs(55), 100_000).expect("run");
+    assert_eq!(w.host(1).map(|h| h.kernel.tcp.tw.socks.len()), Some(1));
+    let ns = tool(&mut w, 1, "netstat -nato");
+    assert!(ns.contains(" TIME_WAIT   timewait (5.0"), "{ns}");
     w.run_until(Time::from_secs(70), 100_000).expect("run");
-    assert_eq!(w.host(1).map(|h| h.kernel.tcp.conns.len()), Some(0));
+    assert_eq!(w.host(1).map(|h| h.kernel.tcp.tw.socks.len()), Some(0));
+    assert!(reasons(&w).contains("TIME_WAIT → CLOSE: 60 s are over"));
     w.finish_captures().expect("close capture");
     match common::tshark_check(&cap) {
         Ok(_) => {}

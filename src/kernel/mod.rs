@@ -20,6 +20,7 @@ pub mod sysctl;
 pub mod tcp;
 pub mod tcp_glue;
 pub mod tcp_ipv4;
+pub mod tcp_minisocks;
 pub mod tcp_timer;
 pub mod udp;
 pub mod vfs;

@@ -10,7 +10,7 @@ use crate::sim::{Ctx, Time};
 use crate::why;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Packet, TcpPacket};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -38,6 +38,12 @@ pub struct Conn {
     pub deadline: Option<Time>,
     /// What the next call on it reports (ECONNREFUSED, ECONNRESET).
     pub error: Option<Errno>,
+    /// The sequence numbers of the last segment it sent: where the timewait sock goes on.
+    pub snd_nxt: u32,
+    pub rcv_nxt: u32,
+    /// Set once the connection went to TIME_WAIT while a process still held it: the socket
+    /// is closed, and this is what was left to read before the end of stream.
+    pub unread: Option<Vec<u8>>,
 }
 
 pub struct Listener {
@@ -55,12 +61,15 @@ pub struct Tcp {
     pub listeners: BTreeMap<TcpId, Listener>,
     /// (local, remote) → connection: the demultiplexing index.
     by_tuple: BTreeMap<Tuple, TcpId>,
+    /// Connections in TIME_WAIT (tcp_minisocks.rs).
+    pub tw: super::tcp_minisocks::TwTable,
     next_id: TcpId,
     /// The last time smoltcp was polled, for poll_at.
     pub now: Time,
 }
 
-type Tuple = ((Ipv4Addr, u16), (Ipv4Addr, u16));
+/// (local, remote) address and port.
+pub type Tuple = ((Ipv4Addr, u16), (Ipv4Addr, u16));
 
 /// What recv() found.
 #[derive(Debug, PartialEq)]
@@ -79,6 +88,7 @@ impl Tcp {
             conns: BTreeMap::new(),
             listeners: BTreeMap::new(),
             by_tuple: BTreeMap::new(),
+            tw: Default::default(),
             next_id: 0,
             now: Time::ZERO,
         }
@@ -117,6 +127,9 @@ impl Tcp {
             syns: 0,
             deadline: None,
             error: None,
+            snd_nxt: 0,
+            rcv_nxt: 0,
+            unread: None,
         };
         self.by_tuple.insert((local, remote), id);
         (id, self.conns.entry(id).or_insert(conn))
@@ -130,10 +143,13 @@ impl Tcp {
     /// Forgets a connection (and its entry in the index).
     pub fn remove(&mut self, id: TcpId) {
         if let Some(c) = self.conns.remove(&id) {
-            let key = (c.local, c.remote);
-            if self.by_tuple.get(&key) == Some(&id) {
-                self.by_tuple.remove(&key);
-            }
+            self.unindex(id, c.local, c.remote);
+        }
+    }
+
+    fn unindex(&mut self, id: TcpId, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) {
+        if self.by_tuple.get(&(local, remote)) == Some(&id) {
+            self.by_tuple.remove(&(local, remote));
         }
     }
 
@@ -143,12 +159,14 @@ impl Tcp {
             .values()
             .flat_map(|c| [c.next_poll, c.deadline])
             .flatten()
+            .chain(self.tw.next_expiry())
             .min()
     }
 
     fn port_in_use(&self, port: u16) -> bool {
         self.conns.values().any(|c| c.local.1 == port)
             || self.listeners.values().any(|l| l.port == port)
+            || self.tw.local_port_in_use(port)
     }
 }
 
@@ -177,6 +195,9 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
         return;
     };
     k.tcp.glue.poll(ctx.now, pkt, &mut conn.set);
+    if let Some((snd, rcv)) = last_sent(&k.tcp.glue.dev.tx) {
+        (conn.snd_nxt, conn.rcv_nxt) = (snd, rcv);
+    }
     // When smoltcp next wants this socket polled: it changes only when the socket is polled,
     // so keeping it here spares asking smoltcp about every connection after every event.
     let at = super::tcp_glue::instant(ctx.now);
@@ -212,7 +233,47 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     }
     super::tcp_timer::limit_syns(k, ctx, id);
     send_emitted(k, ctx);
+    if let Some(c) = k.tcp.conns.get(&id).filter(|c| c.state == State::TimeWait) {
+        let (snd, rcv) = (c.snd_nxt, c.rcv_nxt);
+        super::tcp_minisocks::tcp_time_wait(k, ctx, id, snd, rcv);
+    }
     reap(k, id);
+}
+
+/// snd_nxt and rcv_nxt after the last segment in `tx`: its sequence number plus what it
+/// occupies (data, SYN, FIN), and its acknowledgement number.
+fn last_sent(tx: &[Vec<u8>]) -> Option<(u32, u32)> {
+    let ip = Ipv4Packet::new_checked(&tx.last()?[..]).ok()?;
+    let seg = TcpPacket::new_checked(ip.payload()).ok()?;
+    let len = seg.payload().len() + usize::from(seg.syn()) + usize::from(seg.fin());
+    let snd = (seg.seq_number() + len).0 as u32;
+    Some((snd, seg.ack_number().0 as u32))
+}
+
+/// The connection left smoltcp for a timewait sock: gone, or, while a process still holds
+/// it, a closed socket that returns its unread bytes and then the end of stream.
+pub(super) fn detach(k: &mut Kernel, id: TcpId) {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    if conn.owner.is_none() {
+        k.tcp.remove(id);
+        return;
+    }
+    let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
+    let mut left = vec![0u8; sock.recv_queue()];
+    let n = sock.recv_slice(&mut left).unwrap_or(0);
+    left.truncate(n);
+    conn.set.remove(conn.handle);
+    conn.handle = conn.set.add(tcp::Socket::new(
+        tcp::SocketBuffer::new(vec![]),
+        tcp::SocketBuffer::new(vec![]),
+    ));
+    conn.unread = Some(left);
+    conn.state = State::Closed;
+    conn.next_poll = None;
+    let (local, remote) = (conn.local, conn.remote);
+    k.tcp.unindex(id, local, remote);
 }
 
 /// Forgets a closed connection nobody holds, or that died before accept().
@@ -352,6 +413,12 @@ pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
     let Some(conn) = k.tcp.conns.get_mut(&id) else {
         return Recv::Error(Errno::BadFd);
     };
+    if let Some(left) = conn.unread.as_mut() {
+        return match left.is_empty() {
+            true => Recv::Eof,
+            false => Recv::Data(std::mem::take(left)),
+        };
+    }
     if matches!(
         conn.state,
         State::SynSent | State::SynReceived | State::Listen
@@ -378,9 +445,6 @@ pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
     }
     result
 }
-
-/// smoltcp's TIME_WAIT (CLOSE_DELAY): 10 s, where Linux waits 60 s.
-pub const TIME_WAIT_NS: u64 = 10_000_000_000;
 
 /// Recv-Q and Send-Q as netstat shows them: bytes not yet read, bytes not yet acknowledged.
 pub fn queues(k: &Kernel, id: TcpId) -> (usize, usize) {

@@ -26,6 +26,9 @@ pub fn tcp_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) {
         tcp::poll_conn(k, ctx, id, Some(pkt));
         return;
     }
+    if super::tcp_minisocks::tcp_timewait_state_process(k, ctx, (local, remote), &seg) {
+        return;
+    }
     let new_syn = seg.syn() && !seg.ack() && !seg.rst();
     if new_syn {
         if let Some(lid) = listener_for(&k.tcp, local) {

@@ -22,6 +22,7 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     for id in due {
         poll_conn(k, ctx, id, None);
     }
+    super::tcp_minisocks::expire(k, ctx);
     let expired: Vec<TcpId> = k
         .tcp
         .conns

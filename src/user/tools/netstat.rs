@@ -7,7 +7,6 @@ use crate::kernel::netdev::NetDev;
 use crate::kernel::process::Sys;
 use crate::kernel::socket::{Msg, Pid, SockKind};
 use crate::kernel::tcp;
-use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 
 const E_USAGE: i32 = 0;
@@ -288,25 +287,32 @@ fn tcp_rows(sys: &Sys, o: &SockOpts) -> Vec<Row> {
         }
     }
     if o.all || !o.listening {
-        for (id, c) in &k.tcp.conns {
-            let (rq, sq) = tcp::queues(k, *id);
-            let timer = if c.state == State::TimeWait {
-                let left = tcp::TIME_WAIT_NS.saturating_sub(sys.ctx.now - c.since);
-                format!("timewait ({:.2}/0/0)", left as f64 / 1e9)
-            } else {
-                "off (0.00/0/0)".to_string()
-            };
-            let local = endpoint(sys, c.local.0, c.local.1, o.numeric);
-            let remote = endpoint(sys, c.remote.0, c.remote.1, o.numeric);
+        // A socket that went to TIME_WAIT while still held is no longer in the table: its
+        // timewait sock is listed instead.
+        for (id, c) in k.tcp.conns.iter().filter(|(_, c)| c.unread.is_none()) {
+            let (recvq, sendq) = tcp::queues(k, *id);
             rows.push(Row {
                 proto: "tcp",
-                local,
-                remote,
+                local: endpoint(sys, c.local.0, c.local.1, o.numeric),
+                remote: endpoint(sys, c.remote.0, c.remote.1, o.numeric),
                 state: tcp::state_name(c.state),
-                recvq: rq,
-                sendq: sq,
+                recvq,
+                sendq,
                 owner: c.owner,
-                timer,
+                timer: "off (0.00/0/0)".to_string(),
+            });
+        }
+        for ((local, remote), tw) in &k.tcp.tw.socks {
+            let left = tw.expires - sys.ctx.now;
+            rows.push(Row {
+                proto: "tcp",
+                local: endpoint(sys, local.0, local.1, o.numeric),
+                remote: endpoint(sys, remote.0, remote.1, o.numeric),
+                state: "TIME_WAIT",
+                recvq: 0,
+                sendq: 0,
+                owner: None,
+                timer: format!("timewait ({:.2}/0/0)", left as f64 / 1e9),
             });
         }
     }
