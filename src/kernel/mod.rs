@@ -52,8 +52,8 @@ pub struct Kernel {
     /// The login shell of the node's terminal: `$$` in every lab line, and the owner of the
     /// fds that `exec 8<> /dev/tcp/…` opens, which outlive the line that opened them.
     pub session: Option<socket::Pid>,
-    /// Open descriptors beyond 0-2: (pid, fd) → TCP socket.
-    pub fds: std::collections::BTreeMap<(socket::Pid, u32), tcp::TcpId>,
+    /// Open descriptors beyond 0-2: (pid, fd) → socket.
+    pub fds: std::collections::BTreeMap<(socket::Pid, u32), socket::OpenSocket>,
     /// The task list: what `ps` shows and `kill` signals.
     pub procs: process::ProcTable,
     ip_id: u16,
@@ -135,8 +135,8 @@ impl Kernel {
             .iter()
             .map(|f| (f.to_string(), "/dev/pts/0".to_string()))
             .collect();
-        for ((_, fd), id) in self.fds.range((pid, 0)..=(pid, u32::MAX)) {
-            v.push((fd.to_string(), format!("socket:[{}]", 100_000 + id)));
+        for ((_, fd), sock) in self.fds.range((pid, 0)..=(pid, u32::MAX)) {
+            v.push((fd.to_string(), format!("socket:[{}]", sock.inode())));
         }
         v.sort();
         v

@@ -12,6 +12,31 @@ use std::net::Ipv4Addr;
 pub type SockId = u32;
 pub type Pid = u32;
 
+/// What a process's descriptor (beyond 0–2) refers to: a TCP connection or a UDP socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenSocket {
+    Tcp(super::tcp::TcpId),
+    Udp(SockId),
+}
+
+impl OpenSocket {
+    /// The inode `ls -l /proc/PID/fd` shows as `socket:[N]` (TCP and UDP numbered apart).
+    pub fn inode(self) -> u32 {
+        match self {
+            OpenSocket::Tcp(id) => 100_000 + id,
+            OpenSocket::Udp(id) => 200_000 + id,
+        }
+    }
+
+    /// close(2): a TCP connection begins its close; a UDP socket is simply gone.
+    pub fn close(self, k: &mut super::Kernel, ctx: &mut crate::sim::Ctx) {
+        match self {
+            OpenSocket::Tcp(id) => super::tcp::close(k, ctx, id),
+            OpenSocket::Udp(id) => k.sockets.close(id),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SockKind {
     Ping {

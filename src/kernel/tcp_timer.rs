@@ -42,6 +42,15 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
 /// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
 /// are not sent (the deadline in `timers` then ends the attempt).
 pub(super) fn limit_syns(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    // Only a connecting socket sends SYNs; the sysctl is read only then (it is a string-keyed
+    // lookup, and this runs after every segment).
+    if k.tcp
+        .conns
+        .get(&id)
+        .is_none_or(|c| c.state != State::SynSent)
+    {
+        return;
+    }
     let limit = 1 + k.sysctl.int("net.ipv4.tcp_syn_retries").max(0) as u32;
     let Some(conn) = k.tcp.conns.get_mut(&id) else {
         return;

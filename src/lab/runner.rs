@@ -224,7 +224,7 @@ impl<'a> Runner<'a> {
                     .procs
                     .procs
                     .values()
-                    .filter(|p| p.background && !p.daemon)
+                    .filter(|p| p.background && !p.daemon && p.status.is_none())
                     .count()
             });
             self.flush_trace(false);

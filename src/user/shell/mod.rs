@@ -9,6 +9,7 @@ pub mod lexer;
 
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::procfs::WriteError;
+use crate::kernel::socket::OpenSocket;
 use crate::sim::Time;
 use crate::user::tools::{self, Command};
 use lexer::{Connector, RedirOp, Script, SimpleCmd};
@@ -24,8 +25,8 @@ enum Dest {
     Null,
     /// Into the next pipeline stage.
     Pipe,
-    /// A socket opened with `exec N<> /dev/tcp/…` (`>&N`).
-    Socket(crate::kernel::tcp::TcpId),
+    /// A socket: opened with `exec N<> /dev/tcp/…` (`>&N`), or `> /dev/udp/H/P`.
+    Socket(OpenSocket),
 }
 
 /// Why a command's redirections stopped it from running now.
@@ -33,7 +34,7 @@ enum Blocked {
     /// An error, already printed.
     Failed,
     /// `<&N`: the socket must be read to its end first.
-    Drain(crate::kernel::tcp::TcpId, u32),
+    Drain(OpenSocket, u32),
 }
 
 /// A program the shell is waiting for.
@@ -55,6 +56,8 @@ pub struct Shell {
     pipe: String,
     /// A `<&N` socket has been read to its end: the data is in `pipe`.
     drained: bool,
+    /// Sockets a `> /dev/udp/H/P` opened for one command, closed when it ends.
+    temps: Vec<OpenSocket>,
 }
 
 impl Shell {
@@ -68,6 +71,7 @@ impl Shell {
             running: None,
             pipe: String::new(),
             drained: false,
+            temps: Vec::new(),
         }
     }
 
@@ -126,10 +130,10 @@ impl Shell {
                     self.status = 1;
                     return;
                 }
-                Err(Blocked::Drain(id, fd)) => {
+                Err(Blocked::Drain(sock, fd)) => {
                     cmds.insert(0, cmd);
                     self.drained = true;
-                    let prog = Box::new(devtcp::Drain { id, fd });
+                    let prog = Box::new(devtcp::Drain { sock, fd });
                     self.running = Some(Running {
                         prog,
                         name: "bash".into(),
@@ -163,6 +167,7 @@ impl Shell {
                 }
                 None => self.run_builtin(sys, &argv, &stdin, &fds),
             }
+            self.close_temps(sys);
         }
     }
 
@@ -213,6 +218,11 @@ impl Shell {
         for r in &cmd.redirs {
             let target = r.target.expand(&|_| String::new());
             match (&r.op, r.fd) {
+                (RedirOp::Out { .. }, 1 | 2) if target.starts_with("/dev/udp/") => {
+                    let sock = devtcp::open_udp(sys, &target).ok_or(Blocked::Failed)?;
+                    self.temps.push(sock);
+                    fds[r.fd as usize - 1] = Dest::Socket(sock);
+                }
                 (RedirOp::Out { append }, 1 | 2) => {
                     let dest = file_dest(&target, *append);
                     if let Dest::File { path, append } = &dest {
@@ -264,18 +274,26 @@ impl Shell {
             let target = r.target.expand(&|_| String::new());
             if r.op == RedirOp::Dup && target == "-" {
                 let me = owner(sys);
-                if let Some(id) = sys.k.fds.remove(&(me, r.fd)) {
-                    crate::kernel::tcp::close(sys.k, sys.ctx, id);
+                if let Some(sock) = sys.k.fds.remove(&(me, r.fd)) {
+                    sock.close(sys.k, sys.ctx);
                 }
                 continue;
             }
-            let Some((host, port)) = devtcp::parse(&target) else {
+            let Some((proto, host, port)) = devtcp::parse(&target) else {
                 sys.eprint(&format!(
-                    "bash: exec: only /dev/tcp redirections and N>&- are simulated ({target})\n"
+                    "bash: exec: only /dev/tcp, /dev/udp redirections and N>&- are simulated ({target})\n"
                 ));
                 self.status = 1;
                 return false;
             };
+            if proto == devtcp::Proto::Udp {
+                let me = owner(sys);
+                match devtcp::open_udp(sys, &target) {
+                    Some(sock) => devtcp::install(sys, me, r.fd, sock),
+                    None => self.status = 1,
+                }
+                continue;
+            }
             let Some(ip) = sys.k.resolve(&host) else {
                 sys.eprint(&format!(
                     "bash: {host}: Name or service not known\nbash: {target}: Invalid argument\n"
@@ -314,6 +332,12 @@ impl Shell {
         false
     }
 
+    fn close_temps(&mut self, sys: &mut Sys) {
+        for sock in self.temps.drain(..) {
+            sock.close(sys.k, sys.ctx);
+        }
+    }
+
     fn heredoc_index(&self, marker: &str) -> usize {
         self.script
             .heredocs
@@ -332,8 +356,8 @@ impl Shell {
                 Dest::Terminal => sys.print(&text),
                 Dest::Null => {}
                 Dest::Pipe => self.pipe.push_str(&text),
-                Dest::Socket(id) => {
-                    if let Err(e) = crate::kernel::tcp::send(sys.k, sys.ctx, *id, text.as_bytes()) {
+                Dest::Socket(sock) => {
+                    if let Err(e) = devtcp::write(sys, *sock, text.as_bytes()) {
                         sys.eprint(&format!("bash: {name}: write error: {}\n", e.message()));
                         self.status = 1;
                     }
@@ -378,6 +402,7 @@ impl Shell {
                 Some(Poll::Exit(0))
             }
             Poll::Exit(code) => {
+                self.close_temps(sys);
                 self.status = code;
                 let rest = std::mem::take(&mut run.rest);
                 self.run_stages(sys, rest);
@@ -388,7 +413,7 @@ impl Shell {
 }
 
 /// The socket behind descriptor `target` (a number) of the login shell, if open.
-fn socket_fd(sys: &mut Sys, target: &str) -> Option<(u32, crate::kernel::tcp::TcpId)> {
+fn socket_fd(sys: &mut Sys, target: &str) -> Option<(u32, OpenSocket)> {
     let me = owner(sys);
     let n = target.parse::<u32>().ok()?;
     sys.k.fds.get(&(me, n)).map(|id| (n, *id))
@@ -396,7 +421,7 @@ fn socket_fd(sys: &mut Sys, target: &str) -> Option<(u32, crate::kernel::tcp::Tc
 
 /// The shell whose fds and `$$` a line uses: the terminal's login shell, started the first
 /// time a line needs descriptors that outlive it (as the lab's terminal always had one).
-fn owner(sys: &mut Sys) -> u32 {
+pub(super) fn owner(sys: &mut Sys) -> u32 {
     if let Some(pid) = sys.k.session {
         return pid;
     }
