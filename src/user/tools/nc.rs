@@ -2,10 +2,12 @@
 //! input and prints what comes back until the peer closes; `nc -l [-p] PORT` listens and does
 //! the same for the first connection; `-N` closes its side after the input (the peer sees the
 //! end of stream); `-z` only checks that the port answers; `-v` says so.
-//! `-w SECS` ends a quiet session; `-u` uses a datagram socket (nc_udp.rs).
+//! `-w SECS` bounds the connect and ends a connection idle that long; `-u` uses a datagram socket (nc_udp.rs).
 
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::tcp::{self, Recv, TcpId};
+use crate::sim::time::SEC;
+use crate::sim::Time;
 use crate::user::libc::getaddrinfo::{self, getaddrinfo, Answers};
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
@@ -44,6 +46,8 @@ struct Nc {
     udp: Option<super::nc_udp::Udp>,
     opts: Opts,
     answers: Answers,
+    /// When something last happened (-w counts from here).
+    last: Time,
 }
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
@@ -54,6 +58,7 @@ pub fn spawn(args: &[String]) -> Box<dyn Program> {
 fn start(args: &[String], answers: Answers) -> Box<dyn Program> {
     Box::new(Nc {
         answers,
+        last: Time::ZERO,
         args: args.to_vec(),
         stdin: Vec::new(),
         sent: false,
@@ -120,6 +125,7 @@ pub fn service(port: u16) -> &'static str {
 
 impl Nc {
     fn start(&mut self, sys: &mut Sys) -> Result<Phase, i32> {
+        self.last = sys.now();
         self.opts = parse(&self.args).map_err(|m| {
             sys.eprint(&m);
             1
@@ -162,6 +168,10 @@ impl Nc {
         Ok(Phase::Udp)
     }
 
+    fn idle_until(&self) -> Option<Time> {
+        self.opts.wait.map(|w| self.last + w * SEC)
+    }
+
     fn failed(&self, sys: &mut Sys, why: &str) -> i32 {
         sys.eprint(&format!(
             "nc: connect to {} port {} (tcp) failed: {why}\n",
@@ -184,8 +194,15 @@ impl Nc {
         }
         loop {
             match tcp::recv(sys.k, sys.ctx, id) {
-                Recv::Data(d) => sys.print(&String::from_utf8_lossy(&d)),
-                Recv::WouldBlock => return Poll::Wait(None),
+                Recv::Data(d) => {
+                    sys.print(&String::from_utf8_lossy(&d));
+                    self.last = sys.now();
+                }
+                // -w: a connection idle that long is closed, quietly.
+                Recv::WouldBlock => match self.idle_until() {
+                    Some(t) if sys.now() >= t => return self.finish(sys, id, 0),
+                    wake => return Poll::Wait(wake),
+                },
                 Recv::Eof => return self.finish(sys, id, 0),
                 Recv::Error(_) => return self.finish(sys, id, 1),
             }
@@ -220,7 +237,19 @@ impl Program for Nc {
                         return Poll::Exit(code);
                     }
                     if tcp::state(sys.k, id) != State::Established {
-                        return Poll::Wait(None);
+                        // -w also bounds the connect; the non-blocking connect's errno is
+                        // still EINPROGRESS when Debian's nc gives up.
+                        return match self.idle_until() {
+                            Some(t) if sys.now() >= t => {
+                                tcp::close(sys.k, sys.ctx, id);
+                                sys.eprint(&format!(
+                                    "nc: connect to {} port {} (tcp) timed out: Operation now in progress\n",
+                                    self.opts.host, self.opts.port
+                                ));
+                                Poll::Exit(1)
+                            }
+                            wake => Poll::Wait(wake),
+                        };
                     }
                     if self.opts.zero {
                         if self.opts.verbose {
@@ -233,10 +262,14 @@ impl Program for Nc {
                         }
                         return self.finish(sys, id, 0);
                     }
+                    self.last = sys.now();
                     Phase::Connected(id)
                 }
                 Phase::Listening(lid) => match tcp::accept(sys.k, sys.pid, lid) {
-                    Some(id) => Phase::Connected(id),
+                    Some(id) => {
+                        self.last = sys.now();
+                        Phase::Connected(id)
+                    }
                     None => return Poll::Wait(None),
                 },
                 Phase::Connected(id) => return self.relay(sys, id),
