@@ -275,3 +275,7 @@ fn judge(sys: &mut Sys, server: Ipv4Addr, name: &str, a: &Message) -> Outcome {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "res_send_tests.rs"]
+mod tests;

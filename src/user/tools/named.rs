@@ -315,3 +315,7 @@ impl Program for Named {
         0
     }
 }
+
+#[cfg(test)]
+#[path = "named_tests.rs"]
+mod tests;
