@@ -8,6 +8,9 @@ use crate::why;
 use smoltcp::wire::Ipv4Packet;
 
 pub fn ip_forward(k: &mut Kernel, ctx: &mut Ctx, in_dev: usize, pkt: &[u8]) {
+    // FORWARD: a NAT reply from a real server leaves with the VIP as its source.
+    let snat = super::ipvs::core::ip_vs_out(k, ctx, pkt);
+    let pkt = snat.as_deref().unwrap_or(pkt);
     let p = Ipv4Packet::new_unchecked(pkt);
     let (src, dst, ttl) = (p.src_addr(), p.dst_addr(), p.hop_limit());
     if ttl <= 1 {

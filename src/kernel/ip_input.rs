@@ -14,6 +14,10 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
     let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
+        // LOCAL_IN: a virtual service's packets go to IPVS instead of the local stack.
+        if !broadcast && super::ipvs::core::ip_vs_in(k, ctx, pkt) {
+            return;
+        }
         ip_local_deliver(k, ctx, pkt, broadcast);
         return;
     }

@@ -11,6 +11,7 @@ pub mod icmp;
 pub mod ip_forward;
 pub mod ip_input;
 pub mod ip_output;
+pub mod ipvs;
 pub mod neighbour;
 pub mod netdev;
 pub mod process;
@@ -56,6 +57,8 @@ pub struct Kernel {
     pub fds: std::collections::BTreeMap<(socket::Pid, u32), socket::OpenSocket>,
     /// The task list: what `ps` shows and `kill` signals.
     pub procs: process::ProcTable,
+    /// The virtual servers of a director (empty on every other host).
+    pub ipvs: ipvs::Ipvs,
     ip_id: u16,
 }
 
@@ -81,6 +84,7 @@ impl Kernel {
             fds: std::collections::BTreeMap::new(),
             // Boot has run a few hundred processes before the lab's first command.
             procs: process::ProcTable::new(1000),
+            ipvs: ipvs::Ipvs::default(),
             ip_id,
         }
     }

@@ -27,6 +27,7 @@ impl Host {
     pub fn timer(&mut self, ctx: &mut Ctx) {
         arp::neigh_timers(&mut self.kernel, ctx);
         tcp_timer::timers(&mut self.kernel, ctx);
+        crate::kernel::ipvs::core::expire(&mut self.kernel, ctx);
         self.settle(ctx);
     }
 
@@ -35,6 +36,7 @@ impl Host {
             self.kernel.neigh.next_timer(),
             self.kernel.procs.next_wake(),
             self.kernel.tcp.next_timer(),
+            self.kernel.ipvs.conns.next_expiry(),
         ]
         .into_iter()
         .flatten()

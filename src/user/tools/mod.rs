@@ -16,6 +16,7 @@ pub mod fmt;
 pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
+pub mod ipvsadm;
 pub mod kill;
 pub mod named;
 pub mod nc;
@@ -88,6 +89,7 @@ pub fn lookup(name: &str) -> Option<Command> {
         "curl" => Command::Program(curl::spawn),
         "httpd" => Command::Program(httpd::spawn),
         "named" => Command::Program(named::spawn),
+        "ipvsadm" => Command::Program(ipvsadm::spawn),
         "dig" => Command::Program(dig::spawn),
         "nslookup" => Command::Program(nslookup::spawn),
         "kill" => Command::Builtin(kill::kill),
@@ -112,6 +114,7 @@ pub const NAMES: &[&str] = &[
     "httpd",
     "ifconfig",
     "ip",
+    "ipvsadm",
     "kill",
     "ls",
     "mkdir",

@@ -1,0 +1,224 @@
+//! `ipvsadm` (v1.31): edits the director's IPVS rules and lists them, its connection table
+//! and counters in the tool's exact layouts (lvs.md §4). Option errors exit 2 with
+//! ipvsadm's messages; the kernel's refusals print libipvs's strings and exit 1.
+
+mod list;
+pub mod opts;
+
+use crate::kernel::ipvs::ctl::{DestConf, Method, Proto, SvcConf, SvcKey};
+use crate::kernel::process::{Poll, Program, Sys};
+use opts::{host_port, Cmd, Opts};
+use std::net::Ipv4Addr;
+
+const VERSION: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\n";
+const USAGE: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\nUsage:\n  ipvsadm -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]\n  ipvsadm -D virtual-service\n  ipvsadm -C\n  ipvsadm -R\n  ipvsadm -S [-n]\n  ipvsadm -a|e virtual-service -r server-address [options]\n  ipvsadm -d virtual-service -r server-address\n  ipvsadm -L|l [virtual-service] [options]\n  ipvsadm -Z [virtual-service]\n  ipvsadm --set tcp tcpfin udp\n  ipvsadm -h\n";
+
+/// ipvsadm reads standard input for -R, so it is a program (it finishes on its first poll).
+pub fn spawn(args: &[String]) -> Box<dyn Program> {
+    Box::new(Ipvsadm {
+        args: args.to_vec(),
+        stdin: String::new(),
+    })
+}
+
+struct Ipvsadm {
+    args: Vec<String>,
+    stdin: String,
+}
+
+impl Program for Ipvsadm {
+    fn set_stdin(&mut self, data: String) {
+        self.stdin = data;
+    }
+
+    fn poll(&mut self, sys: &mut Sys) -> Poll {
+        let code = match run(sys, &self.args[1..], &self.stdin) {
+            Ok(()) => 0,
+            Err((text, code)) => {
+                sys.eprint(&format!("{text}\n"));
+                code
+            }
+        };
+        Poll::Exit(code)
+    }
+}
+
+/// A failure: the message and the exit status.
+type Fail = (String, i32);
+
+fn usage(text: String) -> Fail {
+    (text, 2)
+}
+
+fn run(sys: &mut Sys, args: &[String], stdin: &str) -> Result<(), Fail> {
+    let o = opts::parse(args).map_err(usage)?;
+    match o.cmd.unwrap_or(Cmd::List) {
+        Cmd::List => list::list(sys, &o).map_err(kernel),
+        Cmd::Save => {
+            list::save(sys, o.numeric);
+            Ok(())
+        }
+        Cmd::Restore => restore(sys, stdin),
+        Cmd::Help => {
+            sys.print(USAGE);
+            Ok(())
+        }
+        Cmd::Version => {
+            sys.print(VERSION);
+            Ok(())
+        }
+        Cmd::Set => set_timeouts(sys, &o),
+        cmd => edit(sys, cmd, &o),
+    }
+}
+
+/// libipvs's refusal: its message, exit 1.
+fn kernel(e: crate::kernel::ipvs::ctl::CtlError) -> Fail {
+    (e.message().to_string(), 1)
+}
+
+fn edit(sys: &mut Sys, cmd: Cmd, o: &Opts) -> Result<(), Fail> {
+    if cmd == Cmd::Flush {
+        sys.k.ipvs.rules.clear();
+        return Ok(());
+    }
+    let key = match (&o.service, cmd) {
+        (None, Cmd::Zero) => return sys.k.ipvs.rules.zero(None).map_err(kernel),
+        (None, _) => {
+            return Err(usage(format!(
+                "You need to supply the 'service-address' option for the '{}' command",
+                cmd.name()
+            )))
+        }
+        (Some(s), _) => service_key(sys, s, o.persistent.is_some())?,
+    };
+    let rules = &mut sys.k.ipvs.rules;
+    match cmd {
+        Cmd::AddService => rules.add_service(key, &svc_conf(o)?),
+        Cmd::EditService => rules.edit_service(key, &svc_conf(o)?),
+        Cmd::DelService => rules.del_service(key),
+        Cmd::Zero => rules.zero(Some(key)),
+        Cmd::AddServer | Cmd::EditServer | Cmd::DelServer => {
+            let conf = dest_conf(sys, key, o)?;
+            let rules = &mut sys.k.ipvs.rules;
+            match cmd {
+                Cmd::AddServer => rules.add_dest(key, &conf),
+                Cmd::EditServer => rules.edit_dest(key, &conf),
+                _ => rules.del_dest(key, conf.addr, conf.port),
+            }
+        }
+        _ => Ok(()),
+    }
+    .map_err(kernel)
+}
+
+/// `-t VIP:PORT`: a port of 0 (or none) only for a persistent service.
+fn service_key(
+    sys: &Sys,
+    (proto, text): &(Proto, String),
+    persistent: bool,
+) -> Result<SvcKey, Fail> {
+    let (ip, port) = host_port(text, &|h| sys.k.resolve(h))
+        .ok_or_else(|| usage("illegal virtual server address[:port] specified".into()))?;
+    let port = port.unwrap_or(0);
+    if port == 0 && !persistent {
+        return Err(usage(
+            "Zero port specified for non-persistent service".into(),
+        ));
+    }
+    Ok((*proto, ip, port))
+}
+
+fn svc_conf(o: &Opts) -> Result<SvcConf, Fail> {
+    let netmask = match &o.netmask {
+        None => Ipv4Addr::BROADCAST,
+        Some(m) => m
+            .parse()
+            .map_err(|_| usage("illegal virtual server netmask specified".into()))?,
+    };
+    Ok(SvcConf {
+        sched: o.sched.clone().unwrap_or_else(|| "wlc".into()),
+        flags: o.flags,
+        persistent: o.persistent,
+        netmask,
+    })
+}
+
+/// `-r RIP[:PORT] -g|-m|-i -w W -x U -y L` with ipvsadm's defaults (DR, weight 1, no
+/// thresholds). DR and TUN always use the service's port.
+fn dest_conf(sys: &Sys, key: SvcKey, o: &Opts) -> Result<DestConf, Fail> {
+    let text = o.server.as_deref().unwrap_or_default();
+    let (addr, port) = host_port(text, &|h| sys.k.resolve(h))
+        .ok_or_else(|| usage("illegal real server address[:port] specified".into()))?;
+    let method = o.method.unwrap_or(Method::Route);
+    let port = match method {
+        Method::Masq => port.unwrap_or(key.2),
+        _ => key.2,
+    };
+    let number = |v: &Option<String>, max: u64, what: &str| -> Result<u32, Fail> {
+        match v {
+            None => Ok(0),
+            Some(t) => t
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .map(|n| n as u32)
+                .ok_or_else(|| usage(format!("illegal {what} specified"))),
+        }
+    };
+    let weight = match &o.weight {
+        None => 1,
+        w => number(w, 65535, "weight")?,
+    };
+    Ok(DestConf {
+        addr,
+        port,
+        method,
+        weight,
+        u_threshold: number(&o.u_threshold, i32::MAX as u64, "u_threshold")?,
+        l_threshold: number(&o.l_threshold, i32::MAX as u64, "l_threshold")?,
+    })
+}
+
+/// `--set tcp tcpfin udp`: 0 leaves a value as it is.
+fn set_timeouts(sys: &mut Sys, o: &Opts) -> Result<(), Fail> {
+    let mut v = [0u64; 3];
+    for (slot, text) in v.iter_mut().zip(&o.set) {
+        *slot = text
+            .parse()
+            .ok()
+            .filter(|n| *n <= 31 * 86400)
+            .ok_or_else(|| usage(format!("illegal timeout value specified: {text}")))?;
+    }
+    let ipvs = &mut sys.k.ipvs;
+    for (slot, new) in [
+        &mut ipvs.timeout_tcp,
+        &mut ipvs.timeout_tcpfin,
+        &mut ipvs.timeout_udp,
+    ]
+    .into_iter()
+    .zip(v)
+    {
+        if new > 0 {
+            *slot = new;
+        }
+    }
+    Ok(())
+}
+
+/// `-R`: every line of standard input is a command line (the -S format). A bad line stops
+/// the restore, naming its number.
+fn restore(sys: &mut Sys, stdin: &str) -> Result<(), Fail> {
+    for (n, line) in stdin.lines().enumerate() {
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        if words.is_empty() || words[0].starts_with('#') {
+            continue;
+        }
+        run(sys, &words, "").map_err(|(text, code)| (format!("line {}: {text}", n + 1), code))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
