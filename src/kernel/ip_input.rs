@@ -12,6 +12,9 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     };
     let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
+    if k.sysctl.rp_filter_any && !fib_validate_source(k, ctx, dev, pkt) {
+        return;
+    }
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
         // LOCAL_IN: a virtual service's packets go to IPVS instead of the local stack.
@@ -35,6 +38,33 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     }
     ip_forward::ip_forward(k, ctx, dev, pkt);
+}
+
+/// rp_filter (fib_validate_source): 1 (strict) wants the route back to the source to leave by
+/// the device the packet came in on; 2 (loose) wants any route back; 0 checks nothing.
+fn fib_validate_source(k: &Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8]) -> bool {
+    let src = Ipv4Packet::new_unchecked(pkt).src_addr();
+    let name = k.dev_name(dev);
+    let mode = k.sysctl.conf_max(&name, "rp_filter");
+    if mode == 0 || src.is_unspecified() || k.devs.is_local(src) {
+        return true;
+    }
+    let back = match k.fib.lookup(&k.devs, src) {
+        super::fib::FibResult::Unicast { dev: out, .. } => Some(out),
+        _ => None,
+    };
+    let ok = match mode {
+        1 => back == Some(dev),
+        _ => back.is_some(),
+    };
+    if !ok {
+        why!(
+            ctx,
+            "ip",
+            "rp_filter={mode} on {name}: the route back to {src} does not leave by {name}: dropped"
+        );
+    }
+    ok
 }
 
 /// Validates version, header length, checksum and total length; returns the packet without
@@ -62,6 +92,7 @@ pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bo
     match proto {
         1 => icmp::icmp_rcv(k, ctx, pkt, broadcast),
         17 => super::udp::udp_rcv(k, ctx, pkt, broadcast),
+        4 if !broadcast => super::ipip::ipip_rcv(k, ctx, pkt),
         // Linux drops TCP that was not sent to this host alone (not PACKET_HOST).
         6 if broadcast => why!(ctx, "tcp", "TCP to a broadcast address dropped"),
         6 => tcp_ipv4::tcp_rcv(k, ctx, pkt),

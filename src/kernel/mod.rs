@@ -11,6 +11,7 @@ pub mod icmp;
 pub mod ip_forward;
 pub mod ip_input;
 pub mod ip_output;
+pub mod ipip;
 pub mod ipvs;
 pub mod neighbour;
 pub mod netdev;

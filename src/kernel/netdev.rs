@@ -20,6 +20,8 @@ pub const IFF_MULTICAST: u32 = 0x1000;
 pub enum DevKind {
     Loopback,
     Ether,
+    /// An IP-in-IP tunnel (tunl0): no link layer, no ARP.
+    Ipip,
 }
 
 /// An IPv4 address on a device. `label` is what `ifconfig` calls the interface (`eth0:2`).
@@ -76,6 +78,7 @@ impl NetDev {
         let mut f = match self.kind {
             DevKind::Loopback => IFF_LOOPBACK,
             DevKind::Ether => IFF_BROADCAST | IFF_MULTICAST,
+            DevKind::Ipip => IFF_NOARP,
         };
         if self.up {
             f |= IFF_UP;

@@ -44,12 +44,16 @@ pub enum SysctlError {
 #[derive(Clone, Debug)]
 pub struct Sysctl {
     values: BTreeMap<String, i64>,
+    /// Some rp_filter is on: ip_rcv then validates sources (kept so the common case costs
+    /// no lookups per packet).
+    pub rp_filter_any: bool,
 }
 
 impl Default for Sysctl {
     fn default() -> Self {
         let mut s = Sysctl {
             values: BTreeMap::new(),
+            rp_filter_any: false,
         };
         for (k, v) in GLOBAL_KEYS {
             s.values.insert(k.to_string(), *v);
@@ -103,6 +107,12 @@ impl Sysctl {
             return Err(SysctlError::Invalid);
         }
         self.values.insert(key.clone(), v);
+        if key.ends_with(".rp_filter") {
+            self.rp_filter_any = self
+                .values
+                .iter()
+                .any(|(k, v)| k.ends_with(".rp_filter") && *v != 0);
+        }
         // As in devinet.c: ip_forward sets forwarding on all devices, and conf.all.forwarding
         // sets ip_forward and every device.
         if key == "net.ipv4.ip_forward" || key == "net.ipv4.conf.all.forwarding" {

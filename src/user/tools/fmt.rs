@@ -186,11 +186,12 @@ pub fn matches(arg: &str, keyword: &str) -> bool {
 }
 
 /// The MTUs a device accepts (dev_validate_mtu): Ethernet 68 to 65535 (as a veth), loopback
-/// anything from 68.
+/// anything from 68, an IPIP tunnel 68 to 65535 − 20 (its outer header).
 pub fn mtu_range(kind: DevKind) -> (i64, i64) {
     match kind {
         DevKind::Ether => (68, 65535),
         DevKind::Loopback => (68, i64::from(u32::MAX)),
+        DevKind::Ipip => (68, 65515),
     }
 }
 

@@ -52,6 +52,11 @@ pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
         }
         i += 1;
     }
+    if let Some(name) = args.get(i) {
+        // Naming a device loads its driver (tunl0 appears with the ipip module).
+        let base = name.split(':').next().unwrap_or(name);
+        crate::kernel::ipip::dev_load(sys.k, base);
+    }
     match &args[i.min(args.len())..] {
         [] => list(sys, all, short),
         [name] => show_one(sys, name, short),
@@ -177,6 +182,7 @@ pub fn block(dev: &NetDev, name: &str) -> String {
             fmt_mac(&dev.mac)
         ),
         DevKind::Loopback => "        loop  txqueuelen 1000  (Local Loopback)\n".to_string(),
+        DevKind::Ipip => "        tunnel   txqueuelen 1000  (IPIP Tunnel)\n".to_string(),
     };
     if !alias {
         s += &counters(dev);

@@ -41,7 +41,7 @@ fn link_flags(dev: &NetDev) -> String {
 /// The operational state: loopback reports UNKNOWN when up; Ethernet is UP with a carrier.
 fn operstate(dev: &NetDev) -> &'static str {
     match (dev.kind, dev.up, dev.is_running()) {
-        (DevKind::Loopback, true, _) => "UNKNOWN",
+        (DevKind::Loopback | DevKind::Ipip, true, _) => "UNKNOWN",
         (_, _, true) => "UP",
         _ => "DOWN",
     }
@@ -49,11 +49,17 @@ fn operstate(dev: &NetDev) -> &'static str {
 
 fn link_lines(dev: &NetDev, mode: bool) -> String {
     let qdisc = match dev.kind {
-        DevKind::Loopback => "noqueue",
+        DevKind::Loopback | DevKind::Ipip => "noqueue",
         DevKind::Ether => "pfifo_fast",
     };
+    // A tunnel is shown with the device it is bound to: none for tunl0.
+    let at = if dev.kind == DevKind::Ipip {
+        "@NONE"
+    } else {
+        ""
+    };
     let mut s = format!(
-        "{}: {}: <{}> mtu {} qdisc {qdisc} state {} {}group default qlen 1000\n",
+        "{}: {}{at}: <{}> mtu {} qdisc {qdisc} state {} {}group default qlen 1000\n",
         dev.ifindex,
         dev.name,
         link_flags(dev),
@@ -63,6 +69,7 @@ fn link_lines(dev: &NetDev, mode: bool) -> String {
     );
     s += &match dev.kind {
         DevKind::Loopback => "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n".into(),
+        DevKind::Ipip => "    link/ipip 0.0.0.0 brd 0.0.0.0\n".into(),
         DevKind::Ether => format!(
             "    link/ether {} brd ff:ff:ff:ff:ff:ff\n",
             fmt_mac(&dev.mac)

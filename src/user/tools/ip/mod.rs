@@ -165,14 +165,9 @@ fn value<'a>(sys: &mut Sys, args: &'a [String], i: usize) -> Res<&'a str> {
     })
 }
 
+/// if_nametoindex: SIOCGIFINDEX, which loads a device's driver on first use (tunl0).
 fn device(sys: &mut Sys, name: &str) -> Res<usize> {
-    let found = sys
-        .k
-        .devs
-        .iter()
-        .find(|d| d.name == name)
-        .map(|d| d.ifindex);
-    found.ok_or_else(|| nodev(sys, name))
+    crate::kernel::ipip::dev_load(sys.k, name).ok_or_else(|| nodev(sys, name))
 }
 
 /// get_addr_ipv4: up to four numbers (decimal, octal or hex); missing ones are zero.
