@@ -54,6 +54,9 @@ pub struct Conn {
     pub inactive: bool,
     /// A persistence template (client port 0), counted in PersistConn.
     pub template: bool,
+    /// Made under a persistence template (the kernel's cp->control): conn_reuse_mode never
+    /// takes it for a new connection.
+    pub controlled: bool,
 }
 
 #[derive(Default)]

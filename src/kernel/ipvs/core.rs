@@ -81,12 +81,19 @@ pub fn ip_vs_in(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) -> bool {
     true
 }
 
-/// conn_reuse_mode 1: a new SYN on an entry in TIME_WAIT or CLOSE starts a new connection.
+/// conn_reuse_mode 1: a new SYN on an entry in TIME_WAIT or CLOSE starts a new connection,
+/// unless a persistence template controls the entry (is_new_conn_expected).
 fn reused(k: &mut Kernel, ctx: &mut Ctx, id: ConnId, f: &Flow) -> bool {
     let Some(seg) = &f.tcp else {
         return false;
     };
-    let old = k.ipvs.conns.conns.get(&id).map(|c| c.state);
+    let old = k
+        .ipvs
+        .conns
+        .conns
+        .get(&id)
+        .filter(|c| !c.controlled)
+        .map(|c| c.state);
     let done = matches!(old, Some(ConnState::Tcp(State::TimeWait | State::Close)));
     if !(seg.syn() && !seg.ack() && done) {
         return false;
@@ -161,6 +168,7 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
         expires: ctx.now + 3 * SEC,
         inactive: true,
         template: false,
+        controlled: persistent.is_some(),
     };
     let id = k.ipvs.conns.insert(c);
     bind(k, &key, dest, false, ctx.now);
@@ -247,6 +255,7 @@ fn make_template(
         expires: ctx.now + u64::from(timeout_s) * SEC,
         inactive: false,
         template: true,
+        controlled: false,
     };
     why!(
         ctx,
@@ -427,3 +436,7 @@ fn controls(k: &Kernel, t: &Conn) -> bool {
             && u32::from(c.caddr) & mask == u32::from(t.caddr)
     })
 }
+
+#[cfg(test)]
+#[path = "core_tests.rs"]
+mod tests;

@@ -5,10 +5,13 @@
 //!   reply's source goes back to the VIP and virtual port at FORWARD (`snat`);
 //! * TUN: the packet (TTL−1) inside a new IPv4 header, protocol 4, from the director's address
 //!   toward the real server, TTL and DF copied from the inner packet.
+//!
+//! A DF packet too big for the route's MTU (less the outer header for TUN) gets ICMP
+//! fragmentation needed back to the client instead (ensure_mtu_is_adequate).
 
 use super::conn::Conn;
 use super::ctl::{Method, Proto};
-use crate::kernel::ip_output::{self, route_output, OutRoute};
+use crate::kernel::ip_output::{self, route_output, IpOut, OutRoute};
 use crate::kernel::{icmp, ip_input, Kernel};
 use crate::sim::Ctx;
 use crate::why;
@@ -24,7 +27,9 @@ pub fn transmit(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, pkt: &[u8]) {
         return;
     }
     let mut out = pkt.to_vec();
-    Ipv4Packet::new_unchecked(&mut out[..]).set_hop_limit(ttl - 1);
+    let mut p = Ipv4Packet::new_unchecked(&mut out[..]);
+    p.set_hop_limit(ttl - 1);
+    p.fill_checksum();
     match c.method {
         Method::Route => dr(k, ctx, c, out),
         Method::Masq => nat(k, ctx, c, out),
@@ -65,11 +70,47 @@ fn route(
     }
 }
 
-fn dr(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, mut pkt: Vec<u8>) {
-    Ipv4Packet::new_unchecked(&mut pkt[..]).fill_checksum();
+/// ensure_mtu_is_adequate: whether `pkt` plus `overhead` bytes of outer header fits the
+/// device's MTU. A DF packet that does not gets ICMP fragmentation needed (never rate
+/// limited), from the VIP it was sent to; without DF the kernel would fragment, netstep drops.
+fn fits(k: &mut Kernel, ctx: &mut Ctx, dev: usize, overhead: usize, pkt: &[u8]) -> bool {
+    let mtu = k.devs.get(dev).map_or(1500, |d| d.mtu as usize);
+    let mtu = mtu.saturating_sub(overhead);
+    if pkt.len() <= mtu {
+        return true;
+    }
+    let p = Ipv4Packet::new_unchecked(pkt);
+    if !p.dont_frag() {
+        why!(
+            ctx,
+            "ipvs",
+            "{} bytes > MTU {mtu}: netstep does not fragment, dropped",
+            pkt.len()
+        );
+        return false;
+    }
+    why!(
+        ctx,
+        "ipvs",
+        "{} bytes > MTU {mtu} and DF set: fragmentation needed to {}",
+        pkt.len(),
+        p.src_addr()
+    );
+    let mut rest = [0u8; 4];
+    rest[2..].copy_from_slice(&(mtu.min(u16::MAX as usize) as u16).to_be_bytes());
+    let msg = icmp::build(icmp::DEST_UNREACH, 4, rest, &pkt[..pkt.len().min(548)]);
+    let from = k.devs.is_local(p.dst_addr()).then_some(p.dst_addr());
+    let _ = ip_output::ip_local_out(k, ctx, IpOut::icmp(from, p.src_addr()), &msg);
+    false
+}
+
+fn dr(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, pkt: Vec<u8>) {
     let Some((dev, nexthop, _)) = route(k, ctx, c, &pkt) else {
         return;
     };
+    if !fits(k, ctx, dev, 0, &pkt) {
+        return;
+    }
     if ctx.explain {
         let name = k.dev_name(dev);
         let mac = k.neigh.find(dev, nexthop).and_then(|n| n.mac).map_or_else(
@@ -89,7 +130,8 @@ fn dr(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, mut pkt: Vec<u8>) {
     ip_output::send_via(k, ctx, dev, nexthop, pkt);
 }
 
-fn nat(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, mut pkt: Vec<u8>) {
+fn nat(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, orig: Vec<u8>) {
+    let mut pkt = orig.clone();
     rewrite(&mut pkt, c.proto, None, Some((c.daddr, c.dport)));
     why!(
         ctx,
@@ -101,15 +143,20 @@ fn nat(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, mut pkt: Vec<u8>) {
         c.dport
     );
     if let Some((dev, nexthop, _)) = route(k, ctx, c, &pkt) {
-        ip_output::send_via(k, ctx, dev, nexthop, pkt);
+        // The client hears about its own packet, to the VIP.
+        if fits(k, ctx, dev, 0, &orig) {
+            ip_output::send_via(k, ctx, dev, nexthop, pkt);
+        }
     }
 }
 
-fn tun(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, mut inner: Vec<u8>) {
-    Ipv4Packet::new_unchecked(&mut inner[..]).fill_checksum();
+fn tun(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, inner: Vec<u8>) {
     let Some((dev, nexthop, src)) = route(k, ctx, c, &inner) else {
         return;
     };
+    if !fits(k, ctx, dev, 20, &inner) {
+        return;
+    }
     let p = Ipv4Packet::new_unchecked(&inner[..]);
     let (ttl, df) = (p.hop_limit(), p.dont_frag());
     let mut outer = vec![0u8; 20];
@@ -196,3 +243,7 @@ fn rewrite(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "xmit_tests.rs"]
+mod tests;
