@@ -29,6 +29,8 @@ impl Kernel {
             };
         }
         match p.as_str() {
+            // The null device: empty to read, swallows what is written.
+            "/dev/null" => Ok(Vec::new()),
             "/proc/net/arp" => Ok(proc_net_arp(self).into_bytes()),
             "/etc/hosts" => Ok(hosts_file(self).into_bytes()),
             "/etc/hostname" => Ok(format!("{}\n", self.hostname).into_bytes()),
@@ -44,6 +46,9 @@ impl Kernel {
                 super::sysctl::SysctlError::NoSuchKey => WriteError::Fs(FsError::NotFound),
                 super::sysctl::SysctlError::Invalid => WriteError::Invalid,
             });
+        }
+        if p == "/dev/null" {
+            return Ok(());
         }
         if p == "/etc/hosts" {
             // Only the user's part is stored; the lab's nodes are always appended when read.

@@ -1,0 +1,147 @@
+//! Connections per wall second through an LVS-DR director (issue 4, "Performance"): 10,000
+//! HTTP/1.0 requests from 100 clients to a VIP, scheduled by wlc over 4 real servers running
+//! the real `httpd`, all on one switch, in virtual time; and the heap bytes one entry of the
+//! director's connection table costs. Run with `cargo bench --bench lvs`.
+
+#[path = "common/web.rs"]
+mod web;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use netstep::kernel::ipvs::conn::{Conn, ConnState, ConnTable};
+use netstep::kernel::ipvs::ctl::{Method, Proto};
+use netstep::kernel::ipvs::proto_tcp::State;
+use netstep::sim::link::LinkParams;
+use netstep::sim::world::World;
+use netstep::sim::Time;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use web::{sh, start_httpd, CLIENTS};
+
+const SERVERS: usize = 4;
+const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 200);
+
+/// Counts live heap bytes, to weigh a connection-table entry (the only unsafe code here: a
+/// pass-through to the system allocator).
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn vip(_: usize) -> Ipv4Addr {
+    VIP
+}
+
+/// The director (node 0: 10.0.0.250, VIP on eth0:2), real servers rs0..rs3 (nodes 1..5:
+/// 10.0.0.1–4, VIP on lo:2, arp_ignore=1, arp_announce=2, httpd) and 100 clients (nodes
+/// 5..105: 10.0.0.11–110), with `ipvsadm -A -t VIP:80 -s wlc` and four `-a … -g -w 1`.
+fn lan() -> World {
+    let mut w = World::new(1);
+    w.explain = false;
+    w.record_trace = false;
+    let names: Vec<String> = std::iter::once("dir".to_string())
+        .chain((0..SERVERS).map(|i| format!("rs{i}")))
+        .chain((0..CLIENTS).map(|i| format!("c{i}")))
+        .collect();
+    for n in &names {
+        w.add_node(n, "host").expect("node");
+    }
+    w.add_node("sw", "switch").expect("switch");
+    for n in &names {
+        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
+            .expect("link");
+    }
+    sh(&mut w, 0, "ifconfig eth0 10.0.0.250/24");
+    sh(
+        &mut w,
+        0,
+        &format!("ifconfig eth0:2 {VIP} netmask 255.255.255.0 up"),
+    );
+    for i in 1..=SERVERS {
+        sh(&mut w, i, &format!("ifconfig eth0 10.0.0.{i}/24"));
+        sh(&mut w, i, "sysctl -w net.ipv4.conf.all.arp_ignore=1");
+        sh(&mut w, i, "sysctl -w net.ipv4.conf.all.arp_announce=2");
+        sh(
+            &mut w,
+            i,
+            &format!("ifconfig lo:2 {VIP} netmask 255.255.255.255 up"),
+        );
+        start_httpd(&mut w, i);
+    }
+    for c in 0..CLIENTS {
+        sh(
+            &mut w,
+            1 + SERVERS + c,
+            &format!("ifconfig eth0 10.0.0.{}/24", 11 + c),
+        );
+    }
+    w.refresh_hosts();
+    let mut rules = vec![format!("ipvsadm -A -t {VIP}:80 -s wlc")];
+    rules.extend((1..=SERVERS).map(|i| format!("ipvsadm -a -t {VIP}:80 -r 10.0.0.{i} -g -w 1")));
+    for line in rules {
+        let args: Vec<String> = line.split(' ').map(String::from).collect();
+        let prog = netstep::user::tools::ipvsadm::spawn(&args);
+        w.spawn(0, "ipvsadm", &line, prog, false).expect("ipvsadm");
+    }
+    w.run_idle(u64::MAX).expect("set up");
+    w
+}
+
+/// Heap bytes per entry of the connection table, indexes and timer included.
+fn bytes_per_entry() -> f64 {
+    const N: usize = 10_000;
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut t = ConnTable::default();
+    for i in 0..N {
+        t.insert(Conn {
+            proto: Proto::Tcp,
+            caddr: Ipv4Addr::new(10, 0, (i / 250) as u8, (i % 250) as u8),
+            cport: 40_000 + (i % 20_000) as u16,
+            vaddr: VIP,
+            vport: 80,
+            daddr: Ipv4Addr::new(10, 0, 0, 1 + (i % 4) as u8),
+            dport: 80,
+            method: Method::Route,
+            svc: (Proto::Tcp, VIP, 80),
+            dest: 1,
+            state: ConnState::Tcp(State::Established),
+            expires: Time::from_secs(900 + i as u64),
+            inactive: false,
+            template: false,
+            controlled: false,
+        });
+    }
+    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    drop(t);
+    bytes as f64 / N as f64
+}
+
+fn connections(c: &mut Criterion) {
+    eprintln!(
+        "lvs: {:.0} heap bytes per connection-table entry (10,000 entries, indexes and timers included)",
+        bytes_per_entry()
+    );
+    web::bench(
+        c,
+        "lvs",
+        "100 clients x 100 HTTP/1.0 requests through a DR director (wlc) to 4 httpd",
+        lan,
+        (1 + SERVERS, 1 + SERVERS + CLIENTS),
+        vip,
+    );
+}
+
+criterion_group!(benches, connections);
+criterion_main!(benches);
