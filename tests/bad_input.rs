@@ -208,6 +208,22 @@ a: echo 'www IN A 10.0.0.1' > /tmp/db.lab
 a: named -c /tmp/named.conf -f
 expect contains "/tmp/db.lab"
 expect contains "zone lab/IN: not loaded due to errors."
+a: ipvsadm -A -t 10.0.0.1
+expect contains "Zero port specified for non-persistent service"
+expect exit 2
+a: ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2
+expect contains "Service not defined"
+expect exit 1
+a: ipvsadm -A -t 10.0.0.1:80 -s best
+expect contains "Scheduler or persistence engine not found"
+a: ipvsadm -A -t 10.0.0.1:80 -s rr -w 2
+expect contains "Illegal 'weight' option with the 'add-service' command"
+a: ipvsadm -R <<EOF
+-A -t 10.0.0.1:80 -s rr
+-a -t 10.0.0.1:80 -r 10.0.0.2 -w lots
+EOF
+expect contains "line 2: illegal weight specified"
+expect exit 2
 a: echo 'nameserver ns1' > /etc/resolv.conf
 a: ping -c 1 nowhere
 expect contains "ping: nowhere: Temporary failure in name resolution"

@@ -21,7 +21,7 @@ pub fn list(sys: &mut Sys, o: &Opts) -> Result<(), CtlError> {
         return Ok(());
     }
     if o.connection {
-        let text = connections(sys, o.numeric);
+        let text = connections(sys, o.numeric, o.format == Format::PersistentConn);
         sys.print(&text);
         return Ok(());
     }
@@ -207,21 +207,33 @@ fn largenum(v: u64) -> String {
 }
 
 /// `-Lnc`: the connection table, in creation order (the kernel's hash order is arbitrary).
-fn connections(sys: &Sys, numeric: bool) -> String {
+/// `--persistent-conn` adds the persistence engine's columns, empty here: netstep has no
+/// engines (the widths follow ipvsadm's print_conn; lvs.md names only the columns).
+fn connections(sys: &Sys, numeric: bool, pe: bool) -> String {
     let mut s = String::from(
-        "IPVS connection entries\npro expire state       source             virtual            destination\n",
+        "IPVS connection entries\npro expire state       source             virtual            destination",
     );
+    s += if pe {
+        "        pe name    pe_data\n"
+    } else {
+        "\n"
+    };
     let now = sys.ctx.now;
     for c in sys.k.ipvs.conns.conns.values() {
         let left = (c.expires - now) / SEC;
         let expire = format!("{:02}:{:02}", left / 60, left % 60);
         let state = if c.template { "NONE" } else { c.state.name() };
+        let dest = endpoint(sys, c.daddr, c.dport, numeric);
+        let dest = if pe {
+            format!("{dest:<18} {:<10} ", "")
+        } else {
+            dest
+        };
         s += &format!(
-            "{:<3} {expire:<6} {state:<11} {:<18} {:<18} {}\n",
+            "{:<3} {expire:<6} {state:<11} {:<18} {:<18} {dest}\n",
             c.proto.name(),
             endpoint(sys, c.caddr, c.cport, numeric),
             endpoint(sys, c.vaddr, c.vport, numeric),
-            endpoint(sys, c.daddr, c.dport, numeric)
         );
     }
     s

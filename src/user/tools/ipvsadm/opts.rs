@@ -301,8 +301,8 @@ fn check(o: &Opts) -> Result<(), String> {
         .iter()
         .filter(|b| **b)
         .count();
-    if cmd == Cmd::List && (listing_kinds > 1 || (o.connection && o.format != self::Format::Plain))
-    {
+    let conn_format = matches!(o.format, self::Format::Plain | self::Format::PersistentConn);
+    if cmd == Cmd::List && (listing_kinds > 1 || (o.connection && !conn_format)) {
         return Err("options conflicts in the list command".into());
     }
     Ok(())

@@ -214,3 +214,65 @@ fn timeouts_set_and_list() {
         "Timeout (tcp tcpfin udp): 600 120 60\n"
     );
 }
+
+#[test]
+fn odd_arguments_never_panic() {
+    let words = [
+        "",
+        "-A",
+        "-a",
+        "-e",
+        "-d",
+        "-D",
+        "-L",
+        "-Lnc",
+        "-t",
+        "-u",
+        "-r",
+        "-s",
+        "-p",
+        "-w",
+        "-x",
+        "-M",
+        "-b",
+        "--set",
+        "-R",
+        "-S",
+        "-Z",
+        "192.168.10.200:80",
+        "1.2.3.4",
+        ":",
+        "x:y",
+        "65536",
+        "-1",
+        "rr",
+        "sh-port",
+        "--rate",
+        "--exact",
+        "-g",
+        "-m",
+        "-i",
+    ];
+    let mut k = director();
+    for a in words {
+        for b in words {
+            for c in ["", "-t 192.168.10.200:80", "-r 10.0.0.1:0", "-w 0"] {
+                let _ = ipvsadm(&mut k, &format!("ipvsadm {a} {b} {c}"), "-A -t x");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_connection_listing_can_show_persistence_engine_columns() {
+    let mut k = director();
+    let out = ok(&mut k, "ipvsadm -Lnc --persistent-conn");
+    assert_eq!(
+        out,
+        "IPVS connection entries\npro expire state       source             virtual            destination        pe name    pe_data\n"
+    );
+    assert_eq!(
+        err(&mut k, "ipvsadm -Lnc --stats"),
+        ("options conflicts in the list command\n".to_string(), 2)
+    );
+}
