@@ -75,12 +75,12 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     } else if dst == BROADCAST_MAC || dst[0] & 1 == 1 {
         PktType::Broadcast
     } else {
-        let name = k.dev_name(ifindex);
         why!(
             ctx,
             "dev",
-            "frame for {} is not for {name} ({}): dropped",
+            "frame for {} is not for {} ({}): dropped",
             fmt_mac(&dst),
+            k.dev_name(ifindex),
             fmt_mac(&mac)
         );
         return;

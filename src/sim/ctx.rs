@@ -57,10 +57,14 @@ impl Ctx {
     }
 }
 
-/// `why!(ctx, "arp", "no reply to who-has {}", ip)` records a reason on `ctx`.
+/// `why!(ctx, "arp", "no reply to who-has {}", ip)` records a reason on `ctx`. The arguments
+/// are not even evaluated when nobody reads reasons (a MAC or a device name would otherwise
+/// be formatted for every frame of a benchmark).
 #[macro_export]
 macro_rules! why {
     ($ctx:expr, $what:expr, $($arg:tt)*) => {
-        $ctx.reason($what, format_args!($($arg)*))
+        if $ctx.explain {
+            $ctx.reason($what, format_args!($($arg)*))
+        }
     };
 }
