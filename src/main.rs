@@ -33,6 +33,9 @@ enum Cmd {
         /// Directory that relative capture paths are written under.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+        /// At the end, print the ladder diagram: a column per node, an arrow per frame.
+        #[arg(long)]
+        ladder: bool,
     },
     /// Parse a lab and report the first error, without running it.
     Check { lab: PathBuf },
@@ -47,12 +50,14 @@ fn main() -> ExitCode {
             seed,
             pcap,
             out,
+            ladder,
         } => {
             let opts = LabOptions {
                 trace,
                 out_dir: out,
                 seed,
                 pcap,
+                ladder,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {

@@ -20,6 +20,7 @@ fn run_text(name: &str, text: &str) -> Result<String, String> {
         out_dir: dir.clone(),
         seed: None,
         pcap: None,
+        ladder: false,
     };
     let mut out = Vec::new();
     let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());

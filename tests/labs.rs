@@ -34,6 +34,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         out_dir: dir.to_path_buf(),
         seed: None,
         pcap: None,
+        ladder: false,
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

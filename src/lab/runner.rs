@@ -27,6 +27,8 @@ pub struct LabOptions {
     pub seed: Option<u64>,
     /// Also capture every host interface into this file (`--pcap`).
     pub pcap: Option<PathBuf>,
+    /// Print the ladder diagram of the whole run at the end (`--ladder`).
+    pub ladder: bool,
 }
 
 #[derive(Debug)]
@@ -78,6 +80,12 @@ impl<'a> Runner<'a> {
                 .map_err(|m| format!("{}:{}: {m}", line.file, line.line))?;
         }
         self.finish()?;
+        if self.opts.ladder {
+            let declared: Vec<&str> = self.world.nodes.iter().map(|n| n.name.as_str()).collect();
+            let names = crate::trace::ladder::column_order(&self.world.trace, &declared);
+            let text = crate::trace::ladder::ladder(&self.world.trace, &names);
+            let _ = self.sink.write_all(text.as_bytes());
+        }
         Ok(LabReport {
             expects: self.expects,
             events: self.world.events,

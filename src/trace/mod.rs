@@ -2,6 +2,7 @@
 //! then the reasons the stack gave while handling it.
 
 pub mod entry;
+pub mod ladder;
 pub mod tcpdump;
 
 pub use entry::{eth_addrs, TraceEntry, TraceKind};

@@ -240,10 +240,32 @@ fn token(b: &[u8], i: usize) -> Option<(&str, usize)> {
 
 const FLAG_WORDS: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
 
-/// The diagram label of a TCP segment: its flags ("SYN/ACK"), or "TCP".
+/// The diagram label of a TCP segment: an HTTP request or status line when it starts one
+/// (`GET /`, `HTTP/1.0 200 OK`), else its flags ("SYN/ACK"), or "TCP".
 pub(super) fn label(b: &[u8]) -> String {
-    match TcpPacket::new_checked(b).map(|t| flags(&t, FLAG_WORDS, "/")) {
-        Ok(f) if !f.is_empty() => f,
+    let Ok(t) = TcpPacket::new_checked(b) else {
+        return "TCP".into();
+    };
+    if let Some(http) = http_line(t.payload()) {
+        return http;
+    }
+    match flags(&t, FLAG_WORDS, "/") {
+        f if !f.is_empty() => f,
         _ => "TCP".into(),
     }
+}
+
+/// `GET /index.html` (method and target) or `HTTP/1.0 200 OK` from a segment's first line.
+fn http_line(payload: &[u8]) -> Option<String> {
+    let end = payload.iter().position(|&c| c == b'\r' || c == b'\n')?;
+    let line = core::str::from_utf8(&payload[..end]).ok()?;
+    let mut words = line.split(' ');
+    let first = words.next()?;
+    if first.starts_with("HTTP/1.") {
+        return Some(line.to_string());
+    }
+    let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"];
+    methods
+        .contains(&first)
+        .then(|| format!("{first} {}", words.next().unwrap_or("")))
 }

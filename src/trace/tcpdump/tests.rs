@@ -189,8 +189,8 @@ fn tcp_lines() {
     let cases = [
         (s2c(0x12, 7, 2173805640, &[2, 4, 5, 180], b""), "SYN/ACK", format!("{back} [S.], seq 7, ack 2173805640, win 502, options [mss 1460], length 0")),
         (c2s(0x10, 2173805640, 8, b"", b""), "ACK", format!("{fwd} [.], ack 8, win 502, length 0")),
-        (c2s(0x18, 2173805640, 8, b"", b"GET / HTTP/1.0\r\n\r\n"), "PSH/ACK", format!("{fwd} [P.], seq 2173805640:2173805658, ack 8, win 502, length 18: HTTP: GET / HTTP/1.0")),
-        (s2c(0x18, 8, 2173805658, b"", b"HTTP/1.0 200 OK\r\n"), "PSH/ACK", format!("{back} [P.], seq 8:25, ack 2173805658, win 502, length 17: HTTP: HTTP/1.0 200 OK")),
+        (c2s(0x18, 2173805640, 8, b"", b"GET / HTTP/1.0\r\n\r\n"), "GET /", format!("{fwd} [P.], seq 2173805640:2173805658, ack 8, win 502, length 18: HTTP: GET / HTTP/1.0")),
+        (s2c(0x18, 8, 2173805658, b"", b"HTTP/1.0 200 OK\r\n"), "HTTP/1.0 200 OK", format!("{back} [P.], seq 8:25, ack 2173805658, win 502, length 17: HTTP: HTTP/1.0 200 OK")),
         (s2c(0x18, 25, 2173805658, b"", b"<html>"), "PSH/ACK", format!("{back} [P.], seq 25:31, ack 2173805658, win 502, length 6: HTTP")),
         (c2s(0x11, 2173805658, 31, b"", b""), "FIN/ACK", format!("{fwd} [F.], seq 2173805658, ack 31, win 502, length 0")),
         (s2c(0x14, 0, 2173805640, b"", b""), "RST/ACK", format!("{back} [R.], seq 0, ack 2173805640, win 502, length 0")),
