@@ -36,9 +36,19 @@ enum Cmd {
         /// At the end, print the ladder diagram: a column per node, an arrow per frame.
         #[arg(long)]
         ladder: bool,
+        /// At the end, write the ladder diagram as SVG to FILE.
+        #[arg(long, value_name = "FILE")]
+        ladder_svg: Option<PathBuf>,
     },
     /// Parse a lab and report the first error, without running it.
     Check { lab: PathBuf },
+    /// Print the lab's topology as Graphviz DOT (or write SVG with --svg, no Graphviz needed).
+    Draw {
+        lab: PathBuf,
+        /// Write an SVG drawing to FILE instead of printing DOT.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +61,7 @@ fn main() -> ExitCode {
             pcap,
             out,
             ladder,
+            ladder_svg,
         } => {
             let opts = LabOptions {
                 trace,
@@ -58,6 +69,7 @@ fn main() -> ExitCode {
                 seed,
                 pcap,
                 ladder,
+                ladder_svg,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {
@@ -76,6 +88,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Draw { lab, svg } => draw(&lab, svg.as_deref()),
         Cmd::Check { lab } => {
             let text = match std::fs::read_to_string(&lab) {
                 Ok(t) => t,
@@ -95,5 +108,37 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `netstep draw LAB [--svg FILE]`.
+fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
+    let text = match std::fs::read_to_string(lab) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("netstep: {}: {e}", lab.display());
+            return ExitCode::from(2);
+        }
+    };
+    let lines = match parse_lab(&lab.display().to_string(), &text) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("netstep: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let topo = netstep::lab::draw::topology(&lines);
+    match svg {
+        None => {
+            print!("{}", netstep::lab::draw::dot(&topo));
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, netstep::lab::draw::svg(&topo)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("netstep: {}: {e}", path.display());
+                ExitCode::from(1)
+            }
+        },
     }
 }

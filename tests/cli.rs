@@ -81,3 +81,34 @@ fn check_reports_syntax_errors_without_running() {
     assert!(err.contains("c.lab:2: expected: link"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn draw_prints_dot_or_writes_svg_and_names_a_bad_file() {
+    let (code, dot, _) = netstep(&["draw", "labs/lvs-tun.lab"]);
+    assert_eq!(code, 0);
+    assert!(dot.starts_with("graph \"LVS-TUN: IP-in-IP to real servers behind a router\" {\n"));
+    assert!(dot.contains("  \"r1\" -- \"sw2\" [taillabel=\"eth1\", headlabel=\"port1\"];\n"));
+    let dir = scratch("draw");
+    let svg = dir.join("t.svg");
+    let (code, _, _) = netstep(&[
+        "draw",
+        "labs/lvs-tun.lab",
+        "--svg",
+        svg.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(text.starts_with("<?xml") && text.ends_with("</svg>\n"));
+    let (code, _, err) = netstep(&["draw", "labs/none.lab"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("labs/none.lab"), "{err}");
+    let (code, _, err) = netstep(&[
+        "run",
+        "labs/showtime.lab",
+        "--ladder-svg",
+        "/no/such/dir/x.svg",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--ladder-svg /no/such/dir/x.svg"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}

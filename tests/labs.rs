@@ -35,6 +35,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         seed: None,
         pcap: None,
         ladder: false,
+        ladder_svg: None,
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

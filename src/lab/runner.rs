@@ -29,6 +29,8 @@ pub struct LabOptions {
     pub pcap: Option<PathBuf>,
     /// Print the ladder diagram of the whole run at the end (`--ladder`).
     pub ladder: bool,
+    /// Write the ladder diagram as SVG to this file (`--ladder-svg`).
+    pub ladder_svg: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -80,16 +82,27 @@ impl<'a> Runner<'a> {
                 .map_err(|m| format!("{}:{}: {m}", line.file, line.line))?;
         }
         self.finish()?;
-        if self.opts.ladder {
-            let declared: Vec<&str> = self.world.nodes.iter().map(|n| n.name.as_str()).collect();
-            let names = crate::trace::ladder::column_order(&self.world.trace, &declared);
-            let text = crate::trace::ladder::ladder(&self.world.trace, &names);
-            let _ = self.sink.write_all(text.as_bytes());
-        }
+        self.ladders()?;
         Ok(LabReport {
             expects: self.expects,
             events: self.world.events,
         })
+    }
+
+    /// `--ladder` and `--ladder-svg`: the diagram of the whole run.
+    fn ladders(&mut self) -> Result<(), String> {
+        let declared: Vec<&str> = self.world.nodes.iter().map(|n| n.name.as_str()).collect();
+        let names = crate::trace::ladder::column_order(&self.world.trace, &declared);
+        if self.opts.ladder {
+            let text = crate::trace::ladder::ladder(&self.world.trace, &names);
+            let _ = self.sink.write_all(text.as_bytes());
+        }
+        if let Some(path) = &self.opts.ladder_svg {
+            let svg = crate::trace::ladder::ladder_svg(&self.world.trace, &names);
+            std::fs::write(path, svg)
+                .map_err(|e| format!("--ladder-svg {}: {e}", path.display()))?;
+        }
+        Ok(())
     }
 
     fn say(&mut self, text: &str) {

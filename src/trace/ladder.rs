@@ -17,10 +17,6 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    fn index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| *n == name)
-    }
-
     fn center(&self, i: usize) -> usize {
         GUTTER + i * self.width + self.width / 2
     }
@@ -49,21 +45,15 @@ pub fn ladder(entries: &[TraceEntry], nodes: &[&str]) -> String {
         width,
     };
     let mut out = header(&cols);
-    for e in entries {
-        let line = match &e.kind {
-            TraceKind::Rx {
-                node, from, frame, ..
-            } => arrow(&cols, from, node, &tcpdump::label(frame)),
-            TraceKind::Command { node, line } if cols.index(node).is_some() => {
-                Some(note(&cols, &format!("{node}# {line}")))
-            }
-            _ => None,
+    for (time, row) in rows(entries, nodes) {
+        let body = match row {
+            Row::Arrow(a, b, label) => arrow(&cols, a, b, &label),
+            Row::Note(text) => note(&cols, &text),
         };
-        if let Some(body) = line {
-            let time = e.time.to_string();
-            let row: String = body.into_iter().skip(time.chars().count()).collect();
-            out += &format!("{time}{}\n", row.trim_end());
-        }
+        // The time is written over the start of the row's gutter.
+        let time = format!("{time:>11}");
+        let rest: String = body.into_iter().skip(time.chars().count()).collect();
+        out += &format!("{time}{}\n", rest.trim_end());
     }
     out
 }
@@ -103,8 +93,7 @@ fn header(cols: &Columns) -> String {
 }
 
 /// `│──SYN──────►│`: from the sender's lifeline to the receiver's, the label in the middle.
-fn arrow(cols: &Columns, from: &str, to: &str, label: &str) -> Option<Vec<char>> {
-    let (a, b) = (cols.index(from)?, cols.index(to)?);
+fn arrow(cols: &Columns, a: usize, b: usize, label: &str) -> Vec<char> {
     let (l, r) = (cols.center(a.min(b)), cols.center(a.max(b)));
     let mut row = cols.blank();
     for c in row.iter_mut().take(r).skip(l + 1) {
@@ -122,7 +111,7 @@ fn arrow(cols: &Columns, from: &str, to: &str, label: &str) -> Option<Vec<char>>
     for (k, ch) in text.into_iter().enumerate() {
         row[start + k] = ch;
     }
-    Some(row)
+    row
 }
 
 /// A command typed on a node, written across the lifelines.
@@ -137,6 +126,93 @@ fn note(cols: &Columns, text: &str) -> Vec<char> {
         }
     }
     row
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// One row of the diagram: a frame from one column to another, or a command typed on a node.
+enum Row {
+    Arrow(usize, usize, String),
+    Note(String),
+}
+
+/// The rows of `entries` among `nodes`, each with its time.
+fn rows(entries: &[TraceEntry], nodes: &[&str]) -> Vec<(String, Row)> {
+    let pos = |n: &str| nodes.iter().position(|m| *m == n);
+    entries
+        .iter()
+        .filter_map(|e| {
+            let row = match &e.kind {
+                TraceKind::Rx {
+                    node, from, frame, ..
+                } => Row::Arrow(pos(from)?, pos(node)?, tcpdump::label(frame)),
+                TraceKind::Command { node, line } if pos(node).is_some() => {
+                    Row::Note(format!("{node}# {line}"))
+                }
+                _ => return None,
+            };
+            Some((e.time.to_string().trim().to_string(), row))
+        })
+        .collect()
+}
+
+/// The same diagram as SVG (`--ladder-svg FILE`): lifelines, one arrow per frame with its
+/// label, the time of each row at the left, commands as grey notes.
+pub fn ladder_svg(entries: &[TraceEntry], nodes: &[&str]) -> String {
+    const COL: usize = 200;
+    const ROW: usize = 22;
+    let x = |i: usize| 140 + i * COL;
+    let rows = rows(entries, nodes);
+    let (w, h) = (x(nodes.len()), 60 + (rows.len() + 1) * ROW);
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"monospace\" font-size=\"12\">\n"
+    );
+    for (i, n) in nodes.iter().enumerate() {
+        s += &format!(
+            "<text x=\"{}\" y=\"20\" text-anchor=\"middle\">{}</text>\n",
+            x(i),
+            xml(n)
+        );
+        s += &format!(
+            "<line x1=\"{0}\" y1=\"30\" x2=\"{0}\" y2=\"{1}\" stroke=\"#999\"/>\n",
+            x(i),
+            h - 10
+        );
+    }
+    for (k, (time, row)) in rows.iter().enumerate() {
+        let y = 50 + k * ROW;
+        s += &format!("<text x=\"10\" y=\"{y}\">{}</text>\n", xml(time));
+        if let Row::Arrow(a, b, label) = row {
+            let (x1, x2) = (x(*a), x(*b));
+            let tip = if x2 > x1 { x2 - 8 } else { x2 + 8 };
+            s += &format!(
+                "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"black\"/>\n"
+            );
+            s += &format!(
+                "<polygon points=\"{x2},{y} {tip},{} {tip},{}\"/>\n",
+                y - 4,
+                y + 4
+            );
+            s += &format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+                (x1 + x2) / 2,
+                y - 3,
+                xml(label)
+            );
+        }
+        if let Row::Note(text) = row {
+            s += &format!(
+                "<text x=\"{}\" y=\"{y}\" fill=\"#777\">{}</text>\n",
+                x(0) + 6,
+                xml(text)
+            );
+        }
+    }
+    s + "</svg>\n"
 }
 
 #[cfg(test)]
@@ -193,6 +269,33 @@ mod tests {
         ];
         let order = column_order(&e, &["client", "server", "idle", "sw1"]);
         assert_eq!(order, ["client", "sw1", "server", "idle"]);
+    }
+
+    #[test]
+    fn the_svg_has_one_arrow_per_frame_and_escapes_text() {
+        let e = [
+            rx(1, "a", "b", arp_request()),
+            rx(2, "b", "a", arp_request()),
+        ];
+        let s = ladder_svg(&e, &["a", "b"]);
+        assert!(s.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
+        assert!(s.ends_with("</svg>\n"));
+        assert_eq!(s.matches("<polygon ").count(), 2);
+        assert_eq!(s.matches(">ARP who-has 10.0.0.2</text>").count(), 2);
+        let cmd = TraceEntry {
+            time: Time::from_secs(3),
+            event: 3,
+            kind: TraceKind::Command {
+                node: "a".into(),
+                line: "echo '<b>' && true".into(),
+            },
+            reasons: Vec::new(),
+        };
+        let s = ladder_svg(&[cmd], &["a", "b"]);
+        assert!(
+            s.contains(">a# echo '&lt;b&gt;' &amp;&amp; true</text>"),
+            "{s}"
+        );
     }
 
     #[test]
