@@ -39,6 +39,10 @@ enum Cmd {
         /// At the end, write the ladder diagram as SVG to FILE.
         #[arg(long, value_name = "FILE")]
         ladder_svg: Option<PathBuf>,
+        /// At the end, show frame event N (the #N of --trace) layer by layer, and what the
+        /// hop that sent it changed.
+        #[arg(long, value_name = "N")]
+        show_packet: Option<u64>,
     },
     /// Parse a lab and report the first error, without running it.
     Check { lab: PathBuf },
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
             out,
             ladder,
             ladder_svg,
+            show_packet,
         } => {
             let opts = LabOptions {
                 trace,
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
                 pcap,
                 ladder,
                 ladder_svg,
+                show_packet,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {

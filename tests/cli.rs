@@ -112,3 +112,41 @@ fn draw_prints_dot_or_writes_svg_and_names_a_bad_file() {
     assert!(err.contains("--ladder-svg /no/such/dir/x.svg"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn show_packet_names_what_a_dr_director_changed() {
+    let dir = scratch("show");
+    let out_dir = dir.to_str().expect("utf-8");
+    let (code, out, _) = netstep(&[
+        "run",
+        "labs/lvs-dr.lab",
+        "--out",
+        out_dir,
+        "--show-packet",
+        "27",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("#27 at   0.000010s: sw1:port2 received from dir\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  【IPv4 src 192.168.10.5 dst 192.168.10.200 ttl 63 proto 6 (TCP)"),
+        "{out}"
+    );
+    assert!(out.contains("changed by dir: ETH dst 02:00:00:00:02:01 → 02:00:00:00:04:01, ETH src 02:00:00:00:01:01 → 02:00:00:00:02:01, IPv4 ttl 64 → 63, IPv4 checksum "), "{out}");
+    let (code, _, err) = netstep(&[
+        "run",
+        "labs/lvs-dr.lab",
+        "--out",
+        out_dir,
+        "--show-packet",
+        "99999",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no frame event 99999 (frame events run from "),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -36,6 +36,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         pcap: None,
         ladder: false,
         ladder_svg: None,
+        show_packet: None,
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

@@ -31,6 +31,8 @@ pub struct LabOptions {
     pub ladder: bool,
     /// Write the ladder diagram as SVG to this file (`--ladder-svg`).
     pub ladder_svg: Option<PathBuf>,
+    /// At the end, show frame event N layer by layer (`--show-packet N`).
+    pub show_packet: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -95,6 +97,10 @@ impl<'a> Runner<'a> {
         let names = crate::trace::ladder::column_order(&self.world.trace, &declared);
         if self.opts.ladder {
             let text = crate::trace::ladder::ladder(&self.world.trace, &names);
+            let _ = self.sink.write_all(text.as_bytes());
+        }
+        if let Some(n) = self.opts.show_packet {
+            let text = crate::trace::layers::show_packet(&self.world.trace, n)?;
             let _ = self.sink.write_all(text.as_bytes());
         }
         if let Some(path) = &self.opts.ladder_svg {

@@ -3,6 +3,7 @@
 
 pub mod entry;
 pub mod ladder;
+pub mod layers;
 pub mod tcpdump;
 
 pub use entry::{eth_addrs, TraceEntry, TraceKind};
