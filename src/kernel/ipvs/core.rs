@@ -292,10 +292,7 @@ fn bind(k: &mut Kernel, key: &SvcKey, dest: u32, template: bool, now: crate::sim
 
 /// ip_vs_unbind_dest: an entry expired; -y (or 75 % of -x) may clear OVERLOAD.
 fn unbind(k: &mut Kernel, ctx: &mut Ctx, c: &Conn) {
-    let Some(svc) = k.ipvs.rules.find_mut(&c.svc) else {
-        return;
-    };
-    if let Some(d) = svc.dest_mut(c.dest) {
+    if let Some(d) = k.ipvs.rules.dest_mut(&c.svc, c.dest) {
         if c.template {
             d.persist = d.persist.saturating_sub(1);
         } else if c.inactive {
@@ -310,7 +307,7 @@ fn unbind(k: &mut Kernel, ctx: &mut Ctx, c: &Conn) {
             (l, _) => total >= l,
         };
     }
-    svc.trash.retain(|d| d.active + d.inactive + d.persist > 0);
+    k.ipvs.rules.empty_trash();
     why!(
         ctx,
         "ipvs",
@@ -351,7 +348,7 @@ fn transition(k: &mut Kernel, ctx: &mut Ctx, id: ConnId, dir: Dir, seg: Option<&
             timeout / SEC
         );
     }
-    if let Some(d) = k.ipvs.rules.find_mut(&svc).and_then(|s| s.dest_mut(dest)) {
+    if let Some(d) = k.ipvs.rules.dest_mut(&svc, dest) {
         d.active = d.active.saturating_add_signed(da);
         d.inactive = d.inactive.saturating_add_signed(di);
     }

@@ -3,7 +3,8 @@
 //!
 //! A service keeps its destinations newest first (`ipvsadm -a` inserts at the head), which is
 //! the order every scheduler walks. A deleted destination that still has connections moves to
-//! the service's trash, and re-adding the same address and port revives it with its counters.
+//! the service's trash, and re-adding the same address and port revives it with its counters;
+//! the destinations of a deleted service (`-D`, `-C`) wait the same way among the orphans.
 
 use super::est::Est;
 use super::sched::{self, Change, DestView, Flags, Scheduler};
@@ -164,6 +165,10 @@ impl CtlError {
 #[derive(Default)]
 pub struct Rules {
     pub services: Vec<Service>,
+    /// Destinations of deleted services that still have connections (the kernel's global
+    /// trash): their entries count down here, and re-adding the same service and server
+    /// within that time brings the counters back.
+    pub orphans: Vec<(SvcKey, Dest)>,
     next_dest: u32,
 }
 
@@ -213,12 +218,45 @@ impl Rules {
 
     /// -D.
     pub fn del_service(&mut self, key: SvcKey) -> Result<(), CtlError> {
-        let before = self.services.len();
-        self.services.retain(|s| s.key != key);
-        match self.services.len() < before {
-            true => Ok(()),
-            false => Err(CtlError::NoService),
+        let i = self
+            .services
+            .iter()
+            .position(|s| s.key == key)
+            .ok_or(CtlError::NoService)?;
+        let svc = self.services.remove(i);
+        self.orphan(svc);
+        Ok(())
+    }
+
+    /// A deleted service's destinations that still have connections go to the trash.
+    fn orphan(&mut self, svc: Service) {
+        let busy = svc
+            .dests
+            .into_iter()
+            .chain(svc.trash)
+            .filter(|d| d.active + d.inactive + d.persist > 0);
+        self.orphans.extend(busy.map(|d| (svc.key, d)));
+    }
+
+    /// A destination by id, in its service (list or trash) or among the orphans.
+    pub fn dest_mut(&mut self, key: &SvcKey, id: u32) -> Option<&mut Dest> {
+        match self.services.iter_mut().find(|s| s.key == *key) {
+            Some(svc) if svc.dest(id).is_some() => svc.dest_mut(id),
+            _ => self
+                .orphans
+                .iter_mut()
+                .find(|(k, d)| k == key && d.id == id)
+                .map(|(_, d)| d),
         }
+    }
+
+    /// Forgets trashed destinations whose last connection has gone.
+    pub fn empty_trash(&mut self) {
+        let busy = |d: &Dest| d.active + d.inactive + d.persist > 0;
+        for s in &mut self.services {
+            s.trash.retain(busy);
+        }
+        self.orphans.retain(|(_, d)| busy(d));
     }
 
     /// -a: at the head of the list (a trashed twin comes back with its counters).
@@ -233,11 +271,20 @@ impl Rules {
         {
             return Err(CtlError::DestExists);
         }
-        let revived = svc
-            .trash
-            .iter()
-            .position(|d| (d.addr, d.port) == (conf.addr, conf.port))
-            .map(|i| svc.trash.remove(i));
+        let revived =
+            svc.trash
+                .iter()
+                .position(|d| (d.addr, d.port) == (conf.addr, conf.port))
+                .map(|i| svc.trash.remove(i))
+                .or_else(|| {
+                    let i = self.orphans.iter().position(|(k, d)| {
+                        *k == key && (d.addr, d.port) == (conf.addr, conf.port)
+                    })?;
+                    Some(self.orphans.remove(i).1)
+                });
+        let Some(svc) = self.find_mut(&key) else {
+            return Err(CtlError::ServiceNotDefined);
+        };
         let mut d = revived.unwrap_or(Dest {
             id: fresh,
             addr: conf.addr,
@@ -297,7 +344,9 @@ impl Rules {
 
     /// -C.
     pub fn clear(&mut self) {
-        self.services.clear();
+        for svc in std::mem::take(&mut self.services) {
+            self.orphan(svc);
+        }
     }
 
     /// -Z: one service's counters, or all.

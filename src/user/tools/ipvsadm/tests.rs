@@ -276,3 +276,43 @@ fn the_connection_listing_can_show_persistence_engine_columns() {
         ("options conflicts in the list command\n".to_string(), 2)
     );
 }
+
+#[test]
+fn a_cleared_server_with_connections_comes_back_with_its_counts() {
+    let mut k = director();
+    three_servers(&mut k);
+    // Two entries still count on .11 (as if two FIN_WAIT connections were in the table).
+    let svc = &mut k.ipvs.rules.services[0];
+    let d11 = svc
+        .dests
+        .iter_mut()
+        .find(|d| d.addr == Ipv4Addr::new(192, 168, 10, 11));
+    d11.expect("dest").inactive = 2;
+    ok(&mut k, "ipvsadm -C");
+    assert_eq!(
+        k.ipvs.rules.orphans.len(),
+        1,
+        "only the busy server is kept"
+    );
+    ok(&mut k, "ipvsadm -A -t 192.168.10.200:80 -s wlc");
+    ok(
+        &mut k,
+        "ipvsadm -a -t 192.168.10.200:80 -r 192.168.10.11 -g -w 1",
+    );
+    ok(
+        &mut k,
+        "ipvsadm -a -t 192.168.10.200:80 -r 192.168.10.12 -g -w 1",
+    );
+    let listing = ok(&mut k, "ipvsadm -Ln");
+    assert!(
+        listing
+            .contains("  -> 192.168.10.11:80             Route   1      0          2         \n"),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .contains("  -> 192.168.10.12:80             Route   1      0          0         \n"),
+        "{listing}"
+    );
+    assert!(k.ipvs.rules.orphans.is_empty());
+}
