@@ -316,3 +316,14 @@ fn a_cleared_server_with_connections_comes_back_with_its_counts() {
     );
     assert!(k.ipvs.rules.orphans.is_empty());
 }
+
+#[test]
+fn help_lists_commands_and_options() {
+    let mut k = director();
+    let h = ok(&mut k, "ipvsadm -h");
+    assert!(
+        h.starts_with("ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)\nUsage:\n")
+    );
+    assert!(h.contains("\nCommands:\nEither long or short options are allowed.\n"));
+    assert!(h.contains("  --weight       -w weight            capacity of real server\n"));
+}
