@@ -14,3 +14,21 @@
 pub mod conf;
 pub mod wire;
 pub mod zone;
+
+/// A fixed pseudo-random sequence (xorshift64) for the parsers' garbage tests, so every run
+/// feeds them the same inputs.
+#[cfg(test)]
+pub(crate) fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// `len` characters drawn from `alphabet` by [`xorshift`].
+#[cfg(test)]
+pub(crate) fn garbage(state: &mut u64, alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(alphabet[(xorshift(state) % alphabet.len() as u64) as usize]))
+        .collect()
+}

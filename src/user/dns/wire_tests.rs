@@ -1,6 +1,7 @@
 //! DNS wire format: exact bytes, compression, round trips, and malformed input.
 
 use super::*;
+use crate::user::dns::xorshift;
 
 fn rec(name: &str, rtype: u16, data: RData) -> Record {
     Record {
@@ -210,14 +211,6 @@ fn rejects_unprintable_label() {
     let mut b = header(1, 0);
     b.extend_from_slice(&[1, b' ', 0, 0, 1, 0, 1]);
     assert!(Message::decode(&b).unwrap_err().contains("0x20"));
-}
-
-/// xorshift64: a fixed pseudo-random sequence, so the test is the same on every run.
-fn xorshift(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
 }
 
 #[test]
