@@ -102,111 +102,30 @@ fn row(seg: &TcpPacket<&[u8]>) -> Option<usize> {
     }
 }
 
-// Rows: syn, fin, ack, rst. Columns: NO ES SS SR FW TW CL CW LA LI SA.
+// Rows: syn, fin, ack, rst. Columns: NO ES SS SR FW TW CL CW LA LI SA (lvs.md §3.2), laid
+// out as the kernel's tcp_states[] so the tables can be read side by side with it.
+#[rustfmt::skip]
 const INPUT: [[State; 11]; 4] = [
-    [
-        SynRecv,
-        Established,
-        Established,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-    ],
-    [
-        Close, CloseWait, SynSent, TimeWait, TimeWait, TimeWait, Close, CloseWait, LastAck, Listen,
-        TimeWait,
-    ],
-    [
-        Established,
-        Established,
-        SynSent,
-        Established,
-        FinWait,
-        TimeWait,
-        Close,
-        CloseWait,
-        Close,
-        Listen,
-        Established,
-    ],
-    [
-        Close, Close, Close, SynRecv, Close, Close, Close, Close, LastAck, Listen, SynRecv,
-    ],
+    [SynRecv, Established, Established, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv],
+    [Close, CloseWait, SynSent, TimeWait, TimeWait, TimeWait, Close, CloseWait, LastAck, Listen, TimeWait],
+    [Established, Established, SynSent, Established, FinWait, TimeWait, Close, CloseWait, Close, Listen, Established],
+    [Close, Close, Close, SynRecv, Close, Close, Close, Close, LastAck, Listen, SynRecv],
 ];
+#[rustfmt::skip]
 const OUTPUT: [[State; 11]; 4] = [
-    [
-        SynSent,
-        Established,
-        SynSent,
-        SynRecv,
-        SynSent,
-        SynSent,
-        SynSent,
-        SynSent,
-        SynSent,
-        Listen,
-        SynRecv,
-    ],
-    [
-        TimeWait, FinWait, SynSent, TimeWait, FinWait, TimeWait, Close, TimeWait, LastAck, Listen,
-        TimeWait,
-    ],
-    [
-        Established,
-        Established,
-        SynSent,
-        Established,
-        FinWait,
-        TimeWait,
-        Close,
-        CloseWait,
-        LastAck,
-        Established,
-        Established,
-    ],
-    [
-        Close, Close, SynSent, Close, Close, TimeWait, Close, Close, Close, Close, Close,
-    ],
+    [SynSent, Established, SynSent, SynRecv, SynSent, SynSent, SynSent, SynSent, SynSent, Listen, SynRecv],
+    [TimeWait, FinWait, SynSent, TimeWait, FinWait, TimeWait, Close, TimeWait, LastAck, Listen, TimeWait],
+    [Established, Established, SynSent, Established, FinWait, TimeWait, Close, CloseWait, LastAck, Established, Established],
+    [Close, Close, SynSent, Close, Close, TimeWait, Close, Close, Close, Close, Close],
 ];
+/// INPUT with DR/TUN's three differences: a FIN in ESTABLISHED or FIN_WAIT is FIN_WAIT (the
+/// director never sees the server's side close), and a RST in SYNACK closes.
+#[rustfmt::skip]
 const INPUT_ONLY: [[State; 11]; 4] = [
-    [
-        SynRecv,
-        Established,
-        Established,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-        SynRecv,
-    ],
-    [
-        Close, FinWait, SynSent, TimeWait, FinWait, TimeWait, Close, CloseWait, LastAck, Listen,
-        TimeWait,
-    ],
-    [
-        Established,
-        Established,
-        SynSent,
-        Established,
-        FinWait,
-        TimeWait,
-        Close,
-        CloseWait,
-        Close,
-        Listen,
-        Established,
-    ],
-    [
-        Close, Close, Close, SynRecv, Close, Close, Close, Close, LastAck, Listen, Close,
-    ],
+    [SynRecv, Established, Established, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv, SynRecv],
+    [Close, FinWait, SynSent, TimeWait, FinWait, TimeWait, Close, CloseWait, LastAck, Listen, TimeWait],
+    [Established, Established, SynSent, Established, FinWait, TimeWait, Close, CloseWait, Close, Listen, Established],
+    [Close, Close, Close, SynRecv, Close, Close, Close, Close, LastAck, Listen, Close],
 ];
 
 /// set_tcp_state: the state after `seg` in direction `dir`.
