@@ -7,7 +7,6 @@
 mod web;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use netstep::sim::link::LinkParams;
 use netstep::sim::world::World;
 use std::net::Ipv4Addr;
 use web::{sh, start_httpd, CLIENTS};
@@ -21,21 +20,14 @@ fn server_ip(c: usize) -> Ipv4Addr {
 /// 4 servers (nodes 0..4, 10.0.0.1–4) and 100 clients (nodes 4..104, 10.0.0.11–110) on one
 /// switch, addressed through ifconfig, with httpd serving a 71-byte index.html.
 fn lan() -> World {
-    let mut w = World::new(1);
-    w.explain = false;
-    w.record_trace = false;
     let names: Vec<String> = (0..SERVERS)
         .map(|i| format!("s{i}"))
         .chain((0..CLIENTS).map(|i| format!("c{i}")))
         .collect();
-    for n in &names {
-        w.add_node(n, "host").expect("node");
-    }
-    w.add_node("sw", "switch").expect("switch");
-    for n in &names {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
-            .expect("link");
-    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut w = World::star(1, &refs, "sw").expect("star");
+    w.explain = false;
+    w.record_trace = false;
     for i in 0..names.len() {
         let ip = match i < SERVERS {
             true => format!("{}/24", server_ip(i)),

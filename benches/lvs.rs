@@ -10,7 +10,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use netstep::kernel::ipvs::conn::{Conn, ConnState, ConnTable};
 use netstep::kernel::ipvs::ctl::{Method, Proto};
 use netstep::kernel::ipvs::proto_tcp::State;
-use netstep::sim::link::LinkParams;
 use netstep::sim::world::World;
 use netstep::sim::Time;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -48,21 +47,14 @@ fn vip(_: usize) -> Ipv4Addr {
 /// 10.0.0.1–4, VIP on lo:2, arp_ignore=1, arp_announce=2, httpd) and 100 clients (nodes
 /// 5..105: 10.0.0.11–110), with `ipvsadm -A -t VIP:80 -s wlc` and four `-a … -g -w 1`.
 fn lan() -> World {
-    let mut w = World::new(1);
-    w.explain = false;
-    w.record_trace = false;
     let names: Vec<String> = std::iter::once("dir".to_string())
         .chain((0..SERVERS).map(|i| format!("rs{i}")))
         .chain((0..CLIENTS).map(|i| format!("c{i}")))
         .collect();
-    for n in &names {
-        w.add_node(n, "host").expect("node");
-    }
-    w.add_node("sw", "switch").expect("switch");
-    for n in &names {
-        w.connect((n, Some("eth0")), ("sw", None), LinkParams::default())
-            .expect("link");
-    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut w = World::star(1, &refs, "sw").expect("star");
+    w.explain = false;
+    w.record_trace = false;
     sh(&mut w, 0, "ifconfig eth0 10.0.0.250/24");
     sh(
         &mut w,
