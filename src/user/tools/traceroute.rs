@@ -195,53 +195,41 @@ impl Run {
 
     fn drain(&mut self, sys: &mut Sys) {
         while let Some(msg) = sys.k.sockets.recv(self.sock) {
-            if let Msg::Ip { at, packet } = msg {
-                if let Some((port, reply)) = self.classify(&packet, at) {
-                    self.record(port, reply);
+            let answer = match msg {
+                // From the error queue (IP_RECVERR): an ICMP error quoting a probe.
+                Msg::Ip { at, packet } => self.classify(&packet, at),
+                // An open port answered: from the port the probe was sent to.
+                Msg::Dgram { at, from, .. } if from.0 == self.dst => {
+                    Some((from.1, (from.0, at, String::new(), true)))
                 }
+                _ => None,
+            };
+            if let Some((port, (from, at, err, last))) = answer {
+                let reply = Reply {
+                    from,
+                    at,
+                    err,
+                    last,
+                };
+                self.record(port, reply);
             }
         }
     }
 
-    /// An answer to one of our probes: the probe's destination port and the reply. ICMP
-    /// errors quote the probe; a UDP datagram from the destination (an open port) answers
-    /// from the port it was sent to.
-    fn classify(&self, packet: &[u8], at: Time) -> Option<(u16, Reply)> {
+    /// An ICMP error about one of our probes: the probe's destination port, and who said
+    /// what, when.
+    fn classify(&self, packet: &[u8], at: Time) -> Option<(u16, (Ipv4Addr, Time, String, bool))> {
         let ip = Ipv4Packet::new_checked(packet).ok()?;
         let end = (ip.total_len() as usize).min(packet.len());
         let body = packet.get(ip.header_len() as usize..end)?;
-        let from = ip.src_addr();
-        match u8::from(ip.next_header()) {
-            1 => {
-                let (t, code) = (*body.first()?, *body.get(1)?);
-                let port = self.quoted_port(body.get(8..)?)?;
-                let mtu = u16::from_be_bytes([*body.get(6)?, *body.get(7)?]);
-                let (err, last) = icmp_result(t, code, mtu)?;
-                Some((
-                    port,
-                    Reply {
-                        from,
-                        at,
-                        err,
-                        last,
-                    },
-                ))
-            }
-            17 if from == self.dst => {
-                let port = u16::from_be_bytes([*body.first()?, *body.get(1)?]);
-                let (err, last) = (String::new(), true);
-                Some((
-                    port,
-                    Reply {
-                        from,
-                        at,
-                        err,
-                        last,
-                    },
-                ))
-            }
-            _ => None,
+        if u8::from(ip.next_header()) != 1 {
+            return None;
         }
+        let (t, code) = (*body.first()?, *body.get(1)?);
+        let port = self.quoted_port(body.get(8..)?)?;
+        let mtu = u16::from_be_bytes([*body.get(6)?, *body.get(7)?]);
+        let (err, last) = icmp_result(t, code, mtu)?;
+        Some((port, (ip.src_addr(), at, err, last)))
     }
 
     /// The destination port of the UDP probe quoted in an ICMP error, if it is ours.

@@ -126,3 +126,34 @@ fn max_hops_and_queries() {
     );
     assert_eq!(status, Some(0));
 }
+
+/// The target answers the first probe that reaches it with a UDP datagram from the probed
+/// port (a service listens there), as an open port does; that ends the trace like a port
+/// unreachable would.
+#[test]
+fn an_open_port_answering_in_udp_ends_the_trace() {
+    let mut net = |now: Time, f: &[u8]| -> Vec<(Time, Vec<u8>)> {
+        let Some(p) = ip_of(f) else { return vec![] };
+        if p.hop_limit() == 1 {
+            return icmp_error(f, ip("10.0.0.254"), TIME_EXCEEDED, 0)
+                .map(|e| (now + us(500), e))
+                .into_iter()
+                .collect();
+        }
+        let Ok(u) = UdpPacket::new_checked(p.payload()) else {
+            return vec![];
+        };
+        let (src, dst) = (p.dst_addr(), p.src_addr());
+        let answer = crate::kernel::udp::datagram(src, dst, u.dst_port(), u.src_port(), b"hi");
+        vec![(now + us(700), back(f, &ipv4(src, dst, 64, 17, &answer)))]
+    };
+    let (out, status, _) = run("traceroute -n -q 1 172.16.20.10", &mut net);
+    assert_eq!(
+        out,
+        "traceroute to 172.16.20.10 (172.16.20.10), 30 hops max, 60 byte packets
+ 1  10.0.0.254  0.500 ms
+ 2  172.16.20.10  0.700 ms
+"
+    );
+    assert_eq!(status, Some(0));
+}
