@@ -24,6 +24,8 @@ pub mod tcp_glue;
 pub mod tcp_ipv4;
 pub mod tcp_minisocks;
 pub mod tcp_timer;
+#[cfg(test)]
+pub mod testutil;
 pub mod udp;
 pub mod vfs;
 

@@ -13,11 +13,7 @@ const RCV: u32 = 5000;
 
 fn kernel() -> Kernel {
     let mut k = Kernel::new("b", Rng::new(1));
-    let eth0 = k.add_ether("eth0", [2, 0, 0, 0, 0, 2]);
-    // A cable in it, as the world plugs links in.
-    if let Some(d) = k.devs.get_mut(eth0) {
-        d.carrier = true;
-    }
+    crate::kernel::testutil::plug(&mut k, "eth0", [2, 0, 0, 0, 0, 2]);
     for line in [
         "ifconfig eth0 10.0.0.2/24",
         "arp -s 10.0.0.1 02:00:00:00:00:01",
@@ -36,21 +32,7 @@ fn kernel() -> Kernel {
 
 /// A segment from the peer: flags as letters (S, F, R, A), its sequence number and data.
 fn segment(flags: &str, seq: u32, data: &[u8]) -> Vec<u8> {
-    let mut b = vec![0u8; 20 + data.len()];
-    let mut t = TcpPacket::new_unchecked(&mut b[..]);
-    t.set_src_port(PEER.1);
-    t.set_dst_port(US.1);
-    t.set_seq_number(TcpSeqNumber(seq as i32));
-    t.set_ack_number(TcpSeqNumber(SND as i32));
-    t.set_header_len(20);
-    t.clear_flags();
-    t.set_syn(flags.contains('S'));
-    t.set_fin(flags.contains('F'));
-    t.set_rst(flags.contains('R'));
-    t.set_ack(flags.contains('A'));
-    t.set_window_len(1000);
-    t.payload_mut().copy_from_slice(data);
-    b
+    crate::kernel::testutil::tcp((PEER.1, US.1), flags, (seq, SND), 1000, data)
 }
 
 /// Feeds one segment at `at` seconds: (handled, the TCP headers we sent back, reasons).

@@ -8,7 +8,7 @@ use crate::kernel::process::{Poll, Sys};
 use crate::sim::rng::Rng;
 use crate::sim::time::MS;
 use crate::sim::Time;
-use smoltcp::wire::{IpAddress, IpProtocol, TcpSeqNumber};
+use smoltcp::wire::{IpAddress, IpProtocol};
 
 const DIR_MAC: [u8; 6] = [2, 0, 0, 0, 0, 2];
 const VIP: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 200);
@@ -50,10 +50,7 @@ fn ipvsadm(k: &mut Kernel, line: &str) {
 /// The director, its neighbours known, then `rules` (ipvsadm lines without the name).
 fn director(rules: &[&str]) -> Kernel {
     let mut k = Kernel::new("dir", Rng::new(1));
-    let eth0 = k.add_ether("eth0", DIR_MAC);
-    if let Some(d) = k.devs.get_mut(eth0) {
-        d.carrier = true;
-    }
+    crate::kernel::testutil::plug(&mut k, "eth0", DIR_MAC);
     builtin(&mut k, "ifconfig eth0 192.168.10.100/24");
     builtin(
         &mut k,
@@ -86,18 +83,14 @@ fn segment(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), flags: &str) -> Vec<u8> {
     ip.set_src_addr(src.0);
     ip.set_dst_addr(dst.0);
     ip.fill_checksum();
+    b[20..].copy_from_slice(&crate::kernel::testutil::tcp(
+        (src.1, dst.1),
+        flags,
+        (1000, 5000),
+        64240,
+        &[],
+    ));
     let mut t = TcpPacket::new_unchecked(&mut b[20..]);
-    t.set_src_port(src.1);
-    t.set_dst_port(dst.1);
-    t.set_seq_number(TcpSeqNumber(1000));
-    t.set_ack_number(TcpSeqNumber(5000));
-    t.set_header_len(20);
-    t.clear_flags();
-    t.set_syn(flags.contains('S'));
-    t.set_fin(flags.contains('F'));
-    t.set_rst(flags.contains('R'));
-    t.set_ack(flags.contains('A'));
-    t.set_window_len(64240);
     t.fill_checksum(&IpAddress::Ipv4(src.0), &IpAddress::Ipv4(dst.0));
     b
 }

@@ -151,15 +151,7 @@ mod tests {
     use super::*;
 
     fn seg(flags: &str) -> Vec<u8> {
-        let mut b = vec![0u8; 20];
-        let mut t = TcpPacket::new_unchecked(&mut b[..]);
-        t.set_header_len(20);
-        t.clear_flags();
-        t.set_syn(flags.contains('S'));
-        t.set_fin(flags.contains('F'));
-        t.set_ack(flags.contains('A'));
-        t.set_rst(flags.contains('R'));
-        b
+        crate::kernel::testutil::tcp((0, 0), flags, (0, 0), 0, &[])
     }
 
     fn walk(dir_flags: &[(Dir, &str)]) -> Vec<&'static str> {

@@ -42,10 +42,7 @@ fn builtin(k: &mut Kernel, line: &str) {
 fn director(method: Method, rs: (Ipv4Addr, u16)) -> Kernel {
     let mut k = Kernel::new("dir", Rng::new(1));
     for (name, mac) in [("eth0", DIR_MAC), ("eth1", DIR_ETH1_MAC)] {
-        let i = k.add_ether(name, mac);
-        if let Some(d) = k.devs.get_mut(i) {
-            d.carrier = true;
-        }
+        crate::kernel::testutil::plug(&mut k, name, mac);
     }
     builtin(&mut k, "ifconfig eth0 192.168.10.100/24");
     builtin(

@@ -345,6 +345,19 @@ pub fn usage_with_families(sys: &mut Sys, usage: &str, to_stdout: bool, status: 
     status
 }
 
+/// getservbyport for the ports a lab uses (/etc/services).
+pub fn service(port: u16) -> Option<&'static str> {
+    Some(match port {
+        22 => "ssh",
+        53 => "domain",
+        80 => "http",
+        443 => "https",
+        514 => "syslog",
+        8080 => "http-alt",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 pub mod testutil {
     //! Runs a tool the way the shell does, for the tools' unit tests.
@@ -358,10 +371,7 @@ pub mod testutil {
     /// A host with `lo` and an `eth0` (02:00:00:00:01:01) whose cable is plugged in, still down.
     pub fn host() -> Kernel {
         let mut k = Kernel::new("h", Rng::new(1));
-        let i = k.add_ether("eth0", [2, 0, 0, 0, 1, 1]);
-        if let Some(d) = k.devs.get_mut(i) {
-            d.carrier = true;
-        }
+        crate::kernel::testutil::plug(&mut k, "eth0", [2, 0, 0, 0, 1, 1]);
         k
     }
 
@@ -492,17 +502,4 @@ mod tests {
             Some("arp: option requires an argument -- 'i'")
         );
     }
-}
-
-/// getservbyport for the ports a lab uses (/etc/services).
-pub fn service(port: u16) -> Option<&'static str> {
-    Some(match port {
-        22 => "ssh",
-        53 => "domain",
-        80 => "http",
-        443 => "https",
-        514 => "syslog",
-        8080 => "http-alt",
-        _ => return None,
-    })
 }
