@@ -1,43 +1,19 @@
 //! Connections per wall second through an LVS-DR director (issue 4, "Performance"): 10,000
 //! HTTP/1.0 requests from 100 clients to a VIP, scheduled by wlc over 4 real servers running
-//! the real `httpd`, all on one switch, in virtual time; and the heap bytes one entry of the
-//! director's connection table costs. Run with `cargo bench --bench lvs`.
+//! the real `httpd`, all on one switch, in virtual time. Run with `cargo bench --bench lvs`.
+//! (The heap bytes of a connection-table entry are weighed by `cargo bench --bench
+//! lvs_mem`, whose counting allocator would slow every allocation here.)
 
 #[path = "common/web.rs"]
 mod web;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use netstep::kernel::ipvs::conn::{Conn, ConnState, ConnTable};
-use netstep::kernel::ipvs::ctl::{Method, Proto};
-use netstep::kernel::ipvs::proto_tcp::State;
 use netstep::sim::world::World;
-use netstep::sim::Time;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use web::{sh, start_httpd, CLIENTS};
 
 const SERVERS: usize = 4;
 const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 200);
-
-/// Counts live heap bytes, to weigh a connection-table entry (the only unsafe code here: a
-/// pass-through to the system allocator).
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 fn vip(_: usize) -> Ipv4Addr {
     VIP
@@ -91,40 +67,7 @@ fn lan() -> World {
     w
 }
 
-/// Heap bytes per entry of the connection table, indexes and timer included.
-fn bytes_per_entry() -> f64 {
-    const N: usize = 10_000;
-    let before = LIVE.load(Ordering::Relaxed);
-    let mut t = ConnTable::default();
-    for i in 0..N {
-        t.insert(Conn {
-            proto: Proto::Tcp,
-            caddr: Ipv4Addr::new(10, 0, (i / 250) as u8, (i % 250) as u8),
-            cport: 40_000 + (i % 20_000) as u16,
-            vaddr: VIP,
-            vport: 80,
-            daddr: Ipv4Addr::new(10, 0, 0, 1 + (i % 4) as u8),
-            dport: 80,
-            method: Method::Route,
-            svc: (Proto::Tcp, VIP, 80),
-            dest: 1,
-            state: ConnState::Tcp(State::Established),
-            expires: Time::from_secs(900 + i as u64),
-            inactive: false,
-            template: false,
-            controlled: false,
-        });
-    }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
-    drop(t);
-    bytes as f64 / N as f64
-}
-
 fn connections(c: &mut Criterion) {
-    eprintln!(
-        "lvs: {:.0} heap bytes per connection-table entry (10,000 entries, indexes and timers included)",
-        bytes_per_entry()
-    );
     web::bench(
         c,
         "lvs",

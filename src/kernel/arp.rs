@@ -201,7 +201,6 @@ pub(crate) fn solicit(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
     let retrans = k.sysctl.neigh("retrans_time_ms").max(1) as u64 * 1_000_000;
     let n = &mut k.neigh.entries[i];
     n.probes += 1;
-    n.timer = Some(ctx.now + retrans);
     let (dev, target, unicast) = (n.dev, n.ip, n.state == Nud::Probe);
     let dst = if unicast {
         n.mac.unwrap_or(BROADCAST_MAC)
@@ -213,6 +212,7 @@ pub(crate) fn solicit(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
         .back()
         .and_then(|p| Ipv4Packet::new_checked(p.as_slice()).ok())
         .map(|p| p.src_addr());
+    k.neigh.set_timer(i, Some(ctx.now + retrans));
     let Some(saddr) = announce_source(k, ctx, dev, target, queued_src) else {
         why!(
             ctx,

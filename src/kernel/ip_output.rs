@@ -131,9 +131,7 @@ fn route_bound(k: &Kernel, dst: Ipv4Addr, dev: usize) -> Result<OutRoute, Errno>
 
 /// Builds an IPv4 header around `payload`. The id counts up per host from a random start.
 pub fn build(k: &mut Kernel, src: Ipv4Addr, out: &IpOut, payload: &[u8]) -> Vec<u8> {
-    let ttl = out
-        .ttl
-        .unwrap_or_else(|| k.sysctl.int("net.ipv4.ip_default_ttl").clamp(1, 255) as u8);
+    let ttl = out.ttl.unwrap_or(k.sysctl.default_ttl);
     let mut buf = vec![0u8; 20 + payload.len()];
     let mut p = Ipv4Packet::new_unchecked(&mut buf[..]);
     p.set_version(4);

@@ -17,6 +17,7 @@ pub mod neighbour;
 pub mod netdev;
 pub mod process;
 pub mod procfs;
+pub mod slab;
 pub mod socket;
 pub mod sysctl;
 pub mod tcp;

@@ -12,6 +12,7 @@ use super::netdev::{fmt_mac, Mac, BROADCAST_MAC};
 use super::Kernel;
 use crate::sim::{Ctx, Time};
 use crate::why;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
@@ -59,17 +60,35 @@ pub struct Neigh {
     pub confirmed: Time,
     /// Probes sent in the current INCOMPLETE or PROBE round.
     pub probes: u32,
-    pub timer: Option<Time>,
+    /// Set through `NeighTable::set_timer` only, which keeps the table's `earliest`.
+    pub(in crate::kernel) timer: Option<Time>,
     /// IP packets waiting for the address (arp_queue).
     pub queue: VecDeque<Vec<u8>>,
     /// `arp -s … pub`: answer for this address on behalf of someone else.
     pub proxy: bool,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NeighTable {
     /// In creation order, which is the order `arp -n` and `ip neigh` list them.
     pub entries: Vec<Neigh>,
+    /// No entry's timer is earlier (it may be earlier than all: a timer stopped or moved
+    /// later leaves it, and the next pass of `neigh_timers` makes it exact). Kept so that
+    /// finding the host's next wake-up after every packet scans no entries.
+    earliest: Option<Time>,
+    /// Where the entry of an address was last found, by the address's last byte: a guess
+    /// that `index` checks, so a lookup on a LAN costs one compare instead of a scan.
+    hint: Vec<Cell<usize>>,
+}
+
+impl Default for NeighTable {
+    fn default() -> Self {
+        NeighTable {
+            entries: Vec::new(),
+            earliest: None,
+            hint: vec![Cell::new(0); 256],
+        }
+    }
 }
 
 /// Most packets queued on one unresolved entry (Linux counts bytes; 101 packets is close).
@@ -77,15 +96,18 @@ const QUEUE_LIMIT: usize = 101;
 
 impl NeighTable {
     pub fn find(&self, dev: usize, ip: Ipv4Addr) -> Option<&Neigh> {
-        self.entries
-            .iter()
-            .find(|n| n.dev == dev && n.ip == ip && !n.proxy)
+        self.index(dev, ip).map(|i| &self.entries[i])
     }
 
     pub(crate) fn index(&self, dev: usize, ip: Ipv4Addr) -> Option<usize> {
-        self.entries
-            .iter()
-            .position(|n| n.dev == dev && n.ip == ip && !n.proxy)
+        let is = |n: &Neigh| n.dev == dev && n.ip == ip && !n.proxy;
+        let hint = &self.hint[ip.octets()[3] as usize];
+        if self.entries.get(hint.get()).is_some_and(is) {
+            return Some(hint.get());
+        }
+        let i = self.entries.iter().position(is)?;
+        hint.set(i);
+        Some(i)
     }
 
     pub(crate) fn create(&mut self, dev: usize, ip: Ipv4Addr, now: Time) -> usize {
@@ -141,7 +163,22 @@ impl NeighTable {
     }
 
     pub fn next_timer(&self) -> Option<Time> {
-        self.entries.iter().filter_map(|n| n.timer).min()
+        self.earliest
+    }
+
+    pub fn timer(&self, i: usize) -> Option<Time> {
+        self.entries.get(i).and_then(|n| n.timer)
+    }
+
+    /// Arms entry `i`'s timer for `t`, or stops it with None.
+    pub fn set_timer(&mut self, i: usize, t: Option<Time>) {
+        let Some(n) = self.entries.get_mut(i) else {
+            return;
+        };
+        n.timer = t;
+        if let Some(t) = t {
+            self.earliest = Some(self.earliest.map_or(t, |e| e.min(t)));
+        }
     }
 }
 
@@ -188,13 +225,14 @@ pub(crate) fn neigh_update(
     n.mac = Some(mac);
     n.state = state;
     n.probes = 0;
-    n.timer = match state {
+    let timer = match state {
         Nud::Reachable => {
             n.confirmed = ctx.now;
             Some(ctx.now + reachable)
         }
         _ => None,
     };
+    k.neigh.set_timer(i, timer);
     if old != (state, Some(mac)) {
         let verb = if old.1.is_some_and(|m| m != mac) {
             "now"
@@ -245,7 +283,6 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
         Some(i) => i,
         None => k.neigh.create(dev, nexthop, ctx.now),
     };
-    let delay = k.sysctl.neigh("delay_first_probe_time").max(0) as u64 * 1_000_000_000;
     let n = &mut k.neigh.entries[i];
     match n.state {
         Nud::Permanent | Nud::Reachable | Nud::Delay | Nud::Probe => {
@@ -253,10 +290,11 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
             dev::xmit_ip(k, ctx, dev, mac, pkt);
         }
         Nud::Stale => {
+            let delay = k.sysctl.neigh("delay_first_probe_time").max(0) as u64 * 1_000_000_000;
             n.state = Nud::Delay;
             n.updated = ctx.now;
-            n.timer = Some(ctx.now + delay);
             let mac = n.mac.unwrap_or(BROADCAST_MAC);
+            k.neigh.set_timer(i, Some(ctx.now + delay));
             why!(
                 ctx,
                 "arp",
@@ -302,6 +340,7 @@ pub fn neigh_timers(k: &mut Kernel, ctx: &mut Ctx) {
         }
         i += 1;
     }
+    k.neigh.earliest = k.neigh.entries.iter().filter_map(|n| n.timer).min();
 }
 
 fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
@@ -363,5 +402,42 @@ fn fail(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
     );
     for pkt in queued {
         icmp::send_error(k, ctx, &pkt, icmp::DEST_UNREACH, icmp::HOST_UNREACH);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn the_next_timer_is_never_later_than_an_armed_one() {
+        let mut t = NeighTable::default();
+        let a = t.create(1, Ipv4Addr::new(10, 0, 0, 1), Time::ZERO);
+        let b = t.create(1, Ipv4Addr::new(10, 0, 0, 2), Time::ZERO);
+        assert_eq!(t.next_timer(), None);
+        t.set_timer(a, Some(Time(30 * S)));
+        t.set_timer(b, Some(Time(5 * S)));
+        assert_eq!(t.next_timer(), Some(Time(5 * S)));
+        // Stopping a timer may leave an early wake-up, never a late one.
+        t.set_timer(b, None);
+        assert!(t.next_timer().is_some_and(|w| w <= Time(30 * S)));
+        assert_eq!((t.timer(a), t.timer(b)), (Some(Time(30 * S)), None));
+    }
+
+    #[test]
+    fn lookups_survive_entries_moving() {
+        let mut t = NeighTable::default();
+        let ip = |d| Ipv4Addr::new(10, 0, 0, d);
+        t.create(1, ip(1), Time::ZERO);
+        t.create(1, ip(2), Time::ZERO);
+        t.create(2, ip(2), Time::ZERO);
+        assert_eq!(t.index(1, ip(2)), Some(1));
+        assert_eq!(t.index(2, ip(2)), Some(2), "same last byte, other device");
+        assert!(t.delete(Some(1), ip(1)));
+        assert_eq!(t.index(1, ip(2)), Some(0), "a stale guess is checked");
+        assert_eq!(t.index(1, ip(1)), None);
+        assert_eq!(t.find(2, ip(2)).map(|n| n.dev), Some(2));
     }
 }

@@ -28,7 +28,7 @@ impl Kernel {
                 Err(_) => Err(FsError::NotFound),
             };
         }
-        match p.as_str() {
+        match p.as_ref() {
             // The null device: empty to read, swallows what is written.
             "/dev/null" => Ok(Vec::new()),
             "/proc/net/arp" => Ok(proc_net_arp(self).into_bytes()),

@@ -47,6 +47,11 @@ pub struct Sysctl {
     /// Some rp_filter is on: ip_rcv then validates sources (kept so the common case costs
     /// no lookups per packet).
     pub rp_filter_any: bool,
+    /// net.ipv4.ip_default_ttl, read for every packet sent, and net.ipv4.tcp_syn_retries,
+    /// read for every connect(): fields, as in the kernel's struct netns_ipv4, so the hot
+    /// paths look up no strings. `set` keeps them in step with the table.
+    pub default_ttl: u8,
+    pub syn_retries: u32,
 }
 
 impl Default for Sysctl {
@@ -54,6 +59,8 @@ impl Default for Sysctl {
         let mut s = Sysctl {
             values: BTreeMap::new(),
             rp_filter_any: false,
+            default_ttl: 64,
+            syn_retries: 6,
         };
         for (k, v) in GLOBAL_KEYS {
             s.values.insert(k.to_string(), *v);
@@ -107,6 +114,11 @@ impl Sysctl {
             return Err(SysctlError::Invalid);
         }
         self.values.insert(key.clone(), v);
+        match key.as_str() {
+            "net.ipv4.ip_default_ttl" => self.default_ttl = v.clamp(1, 255) as u8,
+            "net.ipv4.tcp_syn_retries" => self.syn_retries = v.clamp(0, 20) as u32,
+            _ => {}
+        }
         if key.ends_with(".rp_filter") {
             self.rp_filter_any = self
                 .values
@@ -171,6 +183,17 @@ mod tests {
         let mut s = Sysctl::default();
         s.set("net/ipv4/conf/all/arp_ignore", "1").unwrap();
         assert_eq!(s.get("net.ipv4.conf.all.arp_ignore"), Ok(1));
+    }
+
+    #[test]
+    fn hot_fields_follow_the_table() {
+        let mut s = Sysctl::default();
+        assert_eq!((s.default_ttl, s.syn_retries), (64, 6));
+        assert_eq!(s.int("net.ipv4.ip_default_ttl"), 64);
+        assert_eq!(s.int("net.ipv4.tcp_syn_retries"), 6);
+        s.set("net/ipv4/ip_default_ttl", "7").unwrap();
+        s.set("net.ipv4.tcp_syn_retries", "2").unwrap();
+        assert_eq!((s.default_ttl, s.syn_retries), (7, 2));
     }
 
     #[test]

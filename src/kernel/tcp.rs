@@ -3,6 +3,7 @@
 //! by another listener: docs/transport-plan.md §3.6). Segments come in through tcp_ipv4.rs.
 
 use super::ip_output::{route_output, Errno, OutRoute};
+use super::slab::SockBufs;
 use super::socket::Pid;
 use super::tcp_glue::{send_emitted, time_of, Glue};
 use super::Kernel;
@@ -44,6 +45,25 @@ pub struct Conn {
     /// Set once the connection went to TIME_WAIT while a process still held it: the socket
     /// is closed, and this is what was left to read before the end of stream.
     pub unread: Option<Vec<u8>>,
+    /// The memory `set`'s socket borrows as its buffers (slab.rs). Declared after `set` so
+    /// that it is dropped after it; None once the socket was replaced by a closed one.
+    bufs: Option<SockBufs>,
+}
+
+impl Conn {
+    /// Replaces the smoltcp socket by a closed one without buffers, so nothing more is sent
+    /// (not even a reset), and gives the buffers back to the slab.
+    pub fn drop_socket(&mut self) {
+        // The old socket is dropped here, before the buffers it borrowed go back.
+        self.set.remove(self.handle);
+        self.handle = self.set.add(tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![]),
+            tcp::SocketBuffer::new(vec![]),
+        ));
+        self.bufs = None;
+        self.next_poll = None;
+        self.state = State::Closed;
+    }
 }
 
 pub struct Listener {
@@ -60,16 +80,25 @@ pub struct Tcp {
     pub conns: BTreeMap<TcpId, Conn>,
     pub listeners: BTreeMap<TcpId, Listener>,
     /// (local, remote) → connection: the demultiplexing index.
-    by_tuple: BTreeMap<Tuple, TcpId>,
+    by_tuple: BTreeMap<u128, TcpId>,
     /// Connections in TIME_WAIT (tcp_minisocks.rs).
     pub tw: super::tcp_minisocks::TwTable,
     next_id: TcpId,
     /// The last time smoltcp was polled, for poll_at.
     pub now: Time,
+    /// No connection's `next_poll` or `deadline` is earlier (it may be earlier than all:
+    /// tcp_timer::timers makes it exact on each pass). Spares a scan of the connections
+    /// after every event to find the host's next wake-up.
+    earliest: Option<Time>,
 }
 
 /// (local, remote) address and port.
 pub type Tuple = ((Ipv4Addr, u16), (Ipv4Addr, u16));
+
+/// A 4-tuple as one integer (one compare per step of the index's search, not four).
+fn pack((la, lp): (Ipv4Addr, u16), (ra, rp): (Ipv4Addr, u16)) -> u128 {
+    (u32::from(la) as u128) << 64 | (lp as u128) << 48 | (u32::from(ra) as u128) << 16 | rp as u128
+}
 
 /// What recv() found.
 #[derive(Debug, PartialEq)]
@@ -91,6 +120,7 @@ impl Tcp {
             tw: Default::default(),
             next_id: 0,
             now: Time::ZERO,
+            earliest: None,
         }
     }
 
@@ -106,12 +136,11 @@ impl Tcp {
         local: (Ipv4Addr, u16),
         remote: (Ipv4Addr, u16),
     ) -> (TcpId, &mut Conn) {
-        let mut sock = tcp::Socket::new(
-            tcp::SocketBuffer::new(vec![0; BUF]),
-            tcp::SocketBuffer::new(vec![0; BUF]),
-        );
+        let (bufs, rx, tx) = SockBufs::new(BUF);
+        let mut sock = tcp::Socket::new(tcp::SocketBuffer::new(rx), tcp::SocketBuffer::new(tx));
         sock.set_ack_delay(None);
-        let mut set = SocketSet::new(vec![]);
+        // Room for exactly one socket: an empty Vec would grow to four.
+        let mut set = SocketSet::new(Vec::with_capacity(1));
         let handle = set.add(sock);
         let id = self.alloc_id();
         let conn = Conn {
@@ -130,14 +159,15 @@ impl Tcp {
             snd_nxt: 0,
             rcv_nxt: 0,
             unread: None,
+            bufs: Some(bufs),
         };
-        self.by_tuple.insert((local, remote), id);
+        self.by_tuple.insert(pack(local, remote), id);
         (id, self.conns.entry(id).or_insert(conn))
     }
 
     /// The connection with this 4-tuple, if any.
     pub fn find(&self, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) -> Option<TcpId> {
-        self.by_tuple.get(&(local, remote)).copied()
+        self.by_tuple.get(&pack(local, remote)).copied()
     }
 
     /// Forgets a connection (and its entry in the index).
@@ -148,25 +178,39 @@ impl Tcp {
     }
 
     fn unindex(&mut self, id: TcpId, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) {
-        if self.by_tuple.get(&(local, remote)) == Some(&id) {
-            self.by_tuple.remove(&(local, remote));
+        let key = pack(local, remote);
+        if self.by_tuple.get(&key) == Some(&id) {
+            self.by_tuple.remove(&key);
         }
     }
 
-    /// The earliest time smoltcp wants to be polled for any connection.
+    /// When TCP's timers next need to run: a connection's retransmission, connect timeout
+    /// or TIME_WAIT end (never later; perhaps earlier, see `earliest`).
     pub fn next_timer(&mut self) -> Option<Time> {
-        self.conns
+        self.earliest.into_iter().chain(self.tw.next_expiry()).min()
+    }
+
+    /// Makes `earliest` exact again (tcp_timer::timers, after running what was due).
+    pub(super) fn recompute_timer(&mut self) {
+        self.earliest = self
+            .conns
             .values()
             .flat_map(|c| [c.next_poll, c.deadline])
             .flatten()
-            .chain(self.tw.next_expiry())
-            .min()
+            .min();
     }
 
     fn port_in_use(&self, port: u16) -> bool {
         self.conns.values().any(|c| c.local.1 == port)
             || self.listeners.values().any(|l| l.port == port)
             || self.tw.local_port_in_use(port)
+    }
+}
+
+/// Lowers `earliest` to a timer just set for `t`.
+fn lower(earliest: &mut Option<Time>, t: Option<Time>) {
+    if let Some(t) = t {
+        *earliest = Some(earliest.map_or(t, |e| e.min(t)));
     }
 }
 
@@ -202,6 +246,7 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     // so keeping it here spares asking smoltcp about every connection after every event.
     let at = super::tcp_glue::instant(ctx.now);
     conn.next_poll = k.tcp.glue.iface.poll_at(at, &conn.set).map(time_of);
+    lower(&mut k.tcp.earliest, conn.next_poll);
     let new = conn.set.get::<tcp::Socket>(conn.handle).state();
     let old = std::mem::replace(&mut conn.state, new);
     if old != new {
@@ -264,14 +309,8 @@ pub(super) fn detach(k: &mut Kernel, id: TcpId) {
     let mut left = vec![0u8; sock.recv_queue()];
     let n = sock.recv_slice(&mut left).unwrap_or(0);
     left.truncate(n);
-    conn.set.remove(conn.handle);
-    conn.handle = conn.set.add(tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![]),
-        tcp::SocketBuffer::new(vec![]),
-    ));
+    conn.drop_socket();
     conn.unread = Some(left);
-    conn.state = State::Closed;
-    conn.next_poll = None;
     let (local, remote) = (conn.local, conn.remote);
     k.tcp.unindex(id, local, remote);
 }
@@ -321,9 +360,10 @@ pub fn connect(
     }
     // SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s) and the attempt fails when the
     // wait after the last one ends: (2^(retries+1) − 1) s, 127 s for the default 6.
-    let retries = k.sysctl.int("net.ipv4.tcp_syn_retries").clamp(0, 20) as u32;
+    let retries = k.sysctl.syn_retries;
     if let Some(c) = k.tcp.conns.get_mut(&id) {
         c.deadline = Some(ctx.now + ((1u64 << (retries + 1)) - 1) * 1_000_000_000);
+        lower(&mut k.tcp.earliest, c.deadline);
     }
     poll_conn(k, ctx, id, None);
     Ok(id)

@@ -9,24 +9,29 @@ use smoltcp::iface::{Config, Interface, SocketSet};
 use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
 use smoltcp::time::Instant;
 use smoltcp::wire::{HardwareAddress, Ipv4Packet};
-use std::collections::VecDeque;
 
 /// smoltcp reads the MTU once, when the interface is made; below 40 it underflows.
 const MTU: usize = 1500;
 
-/// The device smoltcp sees: packets we feed it, packets it wants sent.
+/// What smoltcp emitted, waiting to go out through our ip_output.
 #[derive(Default)]
 pub struct Queues {
-    pub rx: VecDeque<Vec<u8>>,
     pub tx: Vec<Vec<u8>>,
 }
 
-pub struct Rx(Vec<u8>);
+/// The device smoltcp sees during one poll: at most one packet to read (borrowed, not
+/// copied), and the queue it sends into.
+struct OnePoll<'p> {
+    rx: Option<&'p [u8]>,
+    tx: &'p mut Vec<Vec<u8>>,
+}
+
+pub struct Rx<'p>(&'p [u8]);
 pub struct Tx<'a>(&'a mut Vec<Vec<u8>>);
 
-impl RxToken for Rx {
+impl RxToken for Rx<'_> {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
+        f(self.0)
     }
 }
 
@@ -39,17 +44,23 @@ impl TxToken for Tx<'_> {
     }
 }
 
-impl Device for Queues {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
+impl<'p> Device for OnePoll<'p> {
+    type RxToken<'a>
+        = Rx<'p>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = Tx<'a>
+    where
+        Self: 'a;
 
-    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-        let pkt = self.rx.pop_front()?;
-        Some((Rx(pkt), Tx(&mut self.tx)))
+    fn receive(&mut self, _: Instant) -> Option<(Rx<'p>, Tx<'_>)> {
+        let pkt = self.rx.take()?;
+        Some((Rx(pkt), Tx(self.tx)))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-        Some(Tx(&mut self.tx))
+        Some(Tx(self.tx))
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
@@ -81,17 +92,22 @@ impl Glue {
         let mut dev = Queues::default();
         let mut config = Config::new(HardwareAddress::Ip);
         config.random_seed = seed;
-        let mut iface = Interface::new(config, &mut dev, Instant::from_micros(0));
+        let mut one = OnePoll {
+            rx: None,
+            tx: &mut dev.tx,
+        };
+        let mut iface = Interface::new(config, &mut one, Instant::from_micros(0));
         iface.set_any_ip(true);
         Glue { iface, dev }
     }
 
     /// Feeds `pkt` (if any) and polls the interface with `set`.
     pub fn poll(&mut self, now: Time, pkt: Option<&[u8]>, set: &mut SocketSet<'static>) {
-        if let Some(p) = pkt {
-            self.dev.rx.push_back(p.to_vec());
-        }
-        self.iface.poll(instant(now), &mut self.dev, set);
+        let mut one = OnePoll {
+            rx: pkt,
+            tx: &mut self.dev.tx,
+        };
+        self.iface.poll(instant(now), &mut one, set);
     }
 }
 

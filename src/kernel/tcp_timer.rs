@@ -6,7 +6,7 @@ use super::tcp::{poll_conn, reap, state, TcpId};
 use super::Kernel;
 use crate::sim::Ctx;
 use crate::why;
-use smoltcp::socket::tcp::{self, State};
+use smoltcp::socket::tcp::State;
 use smoltcp::wire::{Ipv4Packet, TcpPacket};
 
 /// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
@@ -37,6 +37,7 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
             c.deadline = None;
         }
     }
+    k.tcp.recompute_timer();
 }
 
 /// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
@@ -51,7 +52,7 @@ pub(super) fn limit_syns(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
     {
         return;
     }
-    let limit = 1 + k.sysctl.int("net.ipv4.tcp_syn_retries").max(0) as u32;
+    let limit = 1 + k.sysctl.syn_retries;
     let Some(conn) = k.tcp.conns.get_mut(&id) else {
         return;
     };
@@ -82,16 +83,9 @@ pub(super) fn fail(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, err: Errno) {
     let Some(conn) = k.tcp.conns.get_mut(&id) else {
         return;
     };
-    conn.set.remove(conn.handle);
-    let sock = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![]),
-        tcp::SocketBuffer::new(vec![]),
-    );
-    conn.handle = conn.set.add(sock);
+    conn.drop_socket();
     conn.error = Some(err);
     conn.deadline = None;
-    conn.next_poll = None;
-    conn.state = State::Closed;
     conn.since = ctx.now;
     let (l, r) = (conn.local, conn.remote);
     why!(

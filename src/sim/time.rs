@@ -33,6 +33,12 @@ impl Time {
         self.0 as f64 / MS as f64
     }
     /// `HH:MM:SS.uuuuuu` as tcpdump prints a time of day; the lab starts at midnight.
+    /// The wall-clock time of day without fractions, as log lines and HTTP dates show it.
+    pub fn hms(self) -> String {
+        let s = self.0 / 1_000_000_000;
+        format!("{:02}:{:02}:{:02}", (s / 3600) % 24, (s / 60) % 60, s % 60)
+    }
+
     pub fn clock(self) -> String {
         let us = self.0 / US;
         let s = us / 1_000_000;

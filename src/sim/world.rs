@@ -16,7 +16,7 @@ use crate::kernel::socket::Pid;
 use crate::node::{Host, Hub, Node, Switch};
 use crate::trace::{TraceEntry, TraceKind};
 use crate::why;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::rc::Rc;
@@ -24,15 +24,17 @@ use std::rc::Rc;
 /// Ethernet's minimum frame (without FCS): shorter frames are padded by the NIC.
 const ETH_MIN: usize = 60;
 
+/// Node and port numbers are u32 here: the queue moves events on every push and pop, and
+/// smaller ones move faster.
 enum Event {
     Frame {
-        node: usize,
-        port: usize,
+        node: u32,
+        port: u32,
         frame: Vec<u8>,
-        from: usize,
+        from: u32,
     },
     Timer {
-        node: usize,
+        node: u32,
     },
 }
 
@@ -41,6 +43,8 @@ pub struct NodeSlot {
     pub node: Node,
     /// Port → link id. For hosts the port is the interface index.
     pub ports: BTreeMap<usize, usize>,
+    /// When the node's one pending timer event fires (see `arm_timer`).
+    timer: Option<Time>,
 }
 
 /// Why a run stopped before it was asked to.
@@ -90,7 +94,6 @@ pub struct World {
     pub record_trace: bool,
     pub stop_at: Option<u64>,
     captures: Captures,
-    scheduled: BTreeSet<(usize, Time)>,
 }
 
 impl World {
@@ -108,7 +111,6 @@ impl World {
             record_trace: true,
             stop_at: None,
             captures: Captures::default(),
-            scheduled: BTreeSet::new(),
         }
     }
 
@@ -148,6 +150,7 @@ impl World {
             name: name.to_string(),
             node,
             ports: BTreeMap::new(),
+            timer: None,
         });
         self.refresh_hosts();
         Ok(index)
@@ -330,6 +333,7 @@ impl World {
         if self.stop_at.is_some_and(|n| self.events >= n) {
             return Err(RunError::Stopped);
         }
+        self.next_time();
         let Some((t, ev)) = self.queue.pop() else {
             return Ok(false);
         };
@@ -341,10 +345,11 @@ impl World {
                 port,
                 frame,
                 from,
-            } => self.deliver(node, port, frame, from),
+            } => self.deliver(node as usize, port as usize, frame, from as usize),
             Event::Timer { node } => {
-                self.scheduled.remove(&(node, t));
+                let node = node as usize;
                 let slot = &mut self.nodes[node];
+                slot.timer = None;
                 let mut ctx = Ctx::new(t, &slot.name, self.explain);
                 slot.node.timer(&mut ctx);
                 let kind = TraceKind::Timer {
@@ -395,11 +400,36 @@ impl World {
             });
         }
         if let Some(t) = self.nodes[node].node.next_wake() {
-            let t = t.max(self.now);
-            if self.scheduled.insert((node, t)) {
-                self.queue.push(t, Event::Timer { node });
-            }
+            self.arm_timer(node, t.max(self.now));
         }
+    }
+
+    /// When the next event happens, after dropping the timer events `arm_timer` superseded.
+    fn next_time(&mut self) -> Option<Time> {
+        loop {
+            let (t, ev) = self.queue.peek()?;
+            match ev {
+                Event::Timer { node } if self.nodes[*node as usize].timer != Some(t) => {
+                    self.queue.pop()
+                }
+                _ => return Some(t),
+            };
+        }
+    }
+
+    /// Keeps one timer event per node, at or before the time it asked for. A node's wish
+    /// moves with every packet (a retransmission timer restarts at each ACK), so queueing each
+    /// wish would fill the queue with tens of thousands of stale wake-ups. When the wish moves
+    /// later, the armed timer stays: the node wakes early, finds nothing due, and is armed
+    /// again for its new time. When it moves earlier, a new event is queued and the old one
+    /// is skipped when popped.
+    fn arm_timer(&mut self, node: usize, t: Time) {
+        let slot = &mut self.nodes[node];
+        if slot.timer.is_some_and(|armed| armed <= t) {
+            return;
+        }
+        slot.timer = Some(t);
+        self.queue.push(t, Event::Timer { node: node as u32 });
     }
 
     fn transmit(&mut self, node: usize, port: usize, mut frame: Vec<u8>, ctx: &mut Ctx) {
@@ -430,10 +460,10 @@ impl World {
                 self.queue.push(
                     arrival,
                     Event::Frame {
-                        node: peer.node,
-                        port: peer.port,
+                        node: peer.node as u32,
+                        port: peer.port as u32,
                         frame,
-                        from: node,
+                        from: node as u32,
                     },
                 );
             }
@@ -456,7 +486,7 @@ impl World {
     /// Runs events until virtual time `until` (events at exactly `until` included).
     pub fn run_until(&mut self, until: Time, budget: u64) -> Result<(), RunError> {
         let start = self.events;
-        while self.queue.peek_time().is_some_and(|t| t <= until) {
+        while self.next_time().is_some_and(|t| t <= until) {
             self.step()?;
             self.check_budget(start, budget)?;
         }
@@ -492,7 +522,7 @@ impl World {
                 None => return Ok(Finished::Exited(0)),
                 Some(None) => {}
             }
-            match self.queue.peek_time() {
+            match self.next_time() {
                 None => return Ok(Finished::Idle),
                 Some(t) if t > deadline => return Ok(Finished::Deadline),
                 Some(_) => {}
@@ -510,10 +540,6 @@ impl World {
             });
         }
         Ok(())
-    }
-
-    pub fn pending(&self) -> usize {
-        self.queue.len()
     }
 
     /// Starts a capture. With interfaces named, exactly those, declared in that order;

@@ -62,10 +62,32 @@ pub struct Conn {
 #[derive(Default)]
 pub struct ConnTable {
     pub conns: BTreeMap<ConnId, Conn>,
-    by_in: BTreeMap<InKey, ConnId>,
-    by_out: BTreeMap<OutKey, ConnId>,
+    /// The two lookups, keyed by the packed 5-tuple (`pack`): the kernel hashes the same
+    /// fields; one integer compares faster than a tuple of five.
+    by_in: BTreeMap<u128, ConnId>,
+    by_out: BTreeMap<u128, ConnId>,
+    /// When entries expire. An entry's timer restarts with every packet (mod_timer), so
+    /// this set is lazy: a later expiry leaves the old, earlier item in place, and `expire`
+    /// moves it on when it comes due. An entry is due when its own `expires` has come.
     timers: BTreeSet<(Time, ConnId)>,
     next: ConnId,
+}
+
+/// A 5-tuple as one integer, ordered as the tuple is.
+fn pack((proto, a, aport, b, bport): InKey) -> u128 {
+    (proto as u128) << 96
+        | (u32::from(a) as u128) << 64
+        | (aport as u128) << 48
+        | (u32::from(b) as u128) << 16
+        | bport as u128
+}
+
+fn in_key(c: &Conn) -> InKey {
+    (c.proto, c.caddr, c.cport, c.vaddr, c.vport)
+}
+
+fn out_key(c: &Conn) -> OutKey {
+    (c.proto, c.daddr, c.dport, c.caddr, c.cport)
 }
 
 /// What a state change did to the destination's counters: (active, inactive) deltas.
@@ -73,13 +95,15 @@ pub type Counts = (i32, i32);
 
 impl ConnTable {
     pub fn find_in(&self, key: &InKey) -> Option<ConnId> {
-        self.by_in.get(key).copied()
+        self.by_in.get(&pack(*key)).copied()
     }
 
     pub fn find_out(&self, key: &OutKey) -> Option<ConnId> {
-        self.by_out.get(key).copied()
+        self.by_out.get(&pack(*key)).copied()
     }
 
+    /// When `expire` has something to do next: the earliest item, which may be one a
+    /// restart has moved on (the director then wakes, finds nothing due, and sleeps on).
     pub fn next_expiry(&self) -> Option<Time> {
         self.timers.first().map(|(t, _)| *t)
     }
@@ -96,11 +120,9 @@ impl ConnTable {
     pub fn insert(&mut self, c: Conn) -> ConnId {
         self.next += 1;
         let id = self.next;
-        self.by_in
-            .insert((c.proto, c.caddr, c.cport, c.vaddr, c.vport), id);
+        self.by_in.insert(pack(in_key(&c)), id);
         if !c.template {
-            self.by_out
-                .insert((c.proto, c.daddr, c.dport, c.caddr, c.cport), id);
+            self.by_out.insert(pack(out_key(&c)), id);
         }
         self.timers.insert((c.expires, id));
         self.conns.insert(id, c);
@@ -113,9 +135,12 @@ impl ConnTable {
         let Some(c) = self.conns.get_mut(&id) else {
             return (0, 0);
         };
-        self.timers.remove(&(c.expires, id));
-        c.expires = now + timeout;
-        self.timers.insert((c.expires, id));
+        let expires = now + timeout;
+        if expires < c.expires {
+            // Sooner than the item in the set: it needs an item of its own.
+            self.timers.insert((expires, id));
+        }
+        c.expires = expires;
         c.state = state;
         if c.template {
             return (0, 0);
@@ -141,8 +166,12 @@ impl ConnTable {
                 break;
             }
             self.timers.remove(&(at, id));
-            if let Some(c) = self.remove(id) {
-                gone.push(c);
+            match self.conns.get(&id).map(|c| c.expires) {
+                Some(expires) if expires > now => {
+                    self.timers.insert((expires, id)); // restarted since: not yet
+                }
+                Some(_) => gone.extend(self.remove(id)),
+                None => {} // an item left behind by a restart to a shorter timeout
             }
         }
         gone
@@ -150,14 +179,15 @@ impl ConnTable {
 
     fn remove(&mut self, id: ConnId) -> Option<Conn> {
         let c = self.conns.remove(&id)?;
-        let inkey = (c.proto, c.caddr, c.cport, c.vaddr, c.vport);
+        let inkey = pack(in_key(&c));
         if self.by_in.get(&inkey) == Some(&id) {
             self.by_in.remove(&inkey);
         }
-        let outkey = (c.proto, c.daddr, c.dport, c.caddr, c.cport);
+        let outkey = pack(out_key(&c));
         if self.by_out.get(&outkey) == Some(&id) {
             self.by_out.remove(&outkey);
         }
+        // Its item in `timers` may be older than `expires`; `expire` skips it when due.
         self.timers.remove(&(c.expires, id));
         Some(c)
     }
@@ -165,5 +195,106 @@ impl ConnTable {
     /// Ends an entry now (a reused client port: conn_reuse_mode).
     pub fn kill(&mut self, id: ConnId) -> Option<Conn> {
         self.remove(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ipvs::proto_tcp::State;
+
+    const S: u64 = 1_000_000_000;
+
+    fn entry(cport: u16, expires: u64) -> Conn {
+        let ip = |d| Ipv4Addr::new(10, 0, 0, d);
+        Conn {
+            proto: Proto::Tcp,
+            caddr: ip(2),
+            cport,
+            vaddr: ip(100),
+            vport: 80,
+            daddr: ip(11),
+            dport: 80,
+            method: Method::Route,
+            svc: (Proto::Tcp, ip(100), 80),
+            dest: 0,
+            state: ConnState::Tcp(State::SynRecv),
+            expires: Time(expires * S),
+            inactive: true,
+            template: false,
+            controlled: false,
+        }
+    }
+
+    #[test]
+    fn a_restarted_timer_expires_at_its_new_time_only() {
+        let mut t = ConnTable::default();
+        let id = t.insert(entry(40000, 60));
+        t.set_state(
+            id,
+            ConnState::Tcp(State::Established),
+            Time(10 * S),
+            900 * S,
+        );
+        assert_eq!(
+            t.expire(Time(60 * S)).len(),
+            0,
+            "the old expiry passes harmlessly"
+        );
+        assert_eq!(t.next_expiry(), Some(Time(910 * S)));
+        assert_eq!(
+            t.find_in(&(
+                Proto::Tcp,
+                Ipv4Addr::new(10, 0, 0, 2),
+                40000,
+                Ipv4Addr::new(10, 0, 0, 100),
+                80
+            )),
+            Some(id)
+        );
+        let gone = t.expire(Time(910 * S));
+        assert_eq!(gone.len(), 1);
+        assert!(t.is_empty() && t.next_expiry().is_none());
+    }
+
+    #[test]
+    fn a_shorter_timeout_expires_early_and_leaves_nothing_behind() {
+        let mut t = ConnTable::default();
+        let id = t.insert(entry(40000, 60));
+        t.set_state(id, ConnState::Tcp(State::Close), Time(0), 10 * S);
+        assert_eq!(t.expire(Time(10 * S)).len(), 1);
+        assert_eq!(
+            t.expire(Time(60 * S)).len(),
+            0,
+            "the stale item finds no entry"
+        );
+        assert!(t.next_expiry().is_none());
+    }
+
+    #[test]
+    fn packed_keys_sort_as_tuples() {
+        let a = (
+            Proto::Tcp,
+            Ipv4Addr::new(10, 0, 0, 2),
+            65535,
+            Ipv4Addr::new(9, 9, 9, 9),
+            1,
+        );
+        let b = (
+            Proto::Tcp,
+            Ipv4Addr::new(10, 0, 0, 3),
+            0,
+            Ipv4Addr::new(0, 0, 0, 0),
+            0,
+        );
+        let c = (
+            Proto::Udp,
+            Ipv4Addr::new(0, 0, 0, 0),
+            0,
+            Ipv4Addr::new(0, 0, 0, 0),
+            0,
+        );
+        assert!(pack(a) < pack(b) && pack(b) < pack(c));
+        assert_eq!(a < b, pack(a) < pack(b));
     }
 }

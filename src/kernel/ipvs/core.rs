@@ -123,7 +123,7 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
     let template = persistent.and_then(|_| find_template(k, f, &key, ctx.now));
     let (dest, reason) = match template {
         Some(d) => (d, "persistence template".to_string()),
-        None => match schedule(k, f, &key, ctx.now) {
+        None => match schedule(k, f, &key, ctx) {
             Ok(pick) => pick,
             Err(why) => {
                 leave(k, ctx, f, pkt, &why);
@@ -176,19 +176,15 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
 }
 
 /// The service's scheduler over its destinations, newest first.
-fn schedule(
-    k: &mut Kernel,
-    f: &Flow,
-    key: &SvcKey,
-    now: crate::sim::Time,
-) -> Result<(u32, String), String> {
+fn schedule(k: &mut Kernel, f: &Flow, key: &SvcKey, ctx: &Ctx) -> Result<(u32, String), String> {
     let svc = k.ipvs.rules.find_mut(key).ok_or("no service")?;
     let views = svc.views();
     let pkt = Packet {
         saddr: f.src,
         sport: f.sport,
         daddr: f.dst,
-        now,
+        now: ctx.now,
+        explain: ctx.explain,
     };
     svc.sched.schedule(&views, &pkt)
 }

@@ -13,6 +13,7 @@ use crate::kernel::vfs::FsError;
 use crate::sim::Time;
 use crate::why;
 use std::collections::VecDeque;
+use std::fmt::Write;
 use std::net::Ipv4Addr;
 
 const USAGE: &str = "usage: httpd [-p PORT] [-d DIR]\n";
@@ -230,46 +231,55 @@ fn respond(sys: &Sys, dir: &str, head: &[u8]) -> (Request, Response) {
     }
 }
 
-/// `Wed, 25 Nov 2026 08:30:35 GMT`: the lab's day, the virtual time of day.
-fn http_date(now: Time) -> String {
-    format!("Wed, 25 Nov 2026 {} GMT", &now.clock()[..8])
-}
-
-/// The header block, in the order and spelling Python sends.
+/// The header block, in the order and spelling Python sends. The date is the lab's day at
+/// the virtual time of day: `Wed, 25 Nov 2026 08:30:35 GMT`. (Written into one buffer: a
+/// server answers thousands of requests in a benchmark.)
 fn headers(now: Time, r: &Response) -> Vec<u8> {
-    let mut h = format!(
-        "HTTP/1.0 {} {}\r\nServer: {SERVER}\r\nDate: {}\r\n",
+    let mut h = String::with_capacity(192);
+    let _ = write!(
+        h,
+        "HTTP/1.0 {} {}\r\nServer: {SERVER}\r\nDate: Wed, 25 Nov 2026 {} GMT\r\n",
         r.code,
         r.reason,
-        http_date(now)
+        now.hms()
     );
-    if r.error {
-        h += &format!(
-            "Connection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-            r.ctype,
-            r.body.len()
-        );
-    } else {
-        h += &format!(
-            "Content-type: {}\r\nContent-Length: {}\r\nLast-Modified: {LAST_MODIFIED}\r\n",
-            r.ctype,
-            r.body.len()
-        );
-    }
+    let len = r.body.len();
+    let _ = match r.error {
+        true => write!(
+            h,
+            "Connection: close\r\nContent-Type: {}\r\nContent-Length: {len}\r\n",
+            r.ctype
+        ),
+        false => write!(
+            h,
+            "Content-type: {}\r\nContent-Length: {len}\r\nLast-Modified: {LAST_MODIFIED}\r\n",
+            r.ctype
+        ),
+    };
     h += "\r\n";
     h.into_bytes()
 }
 
 /// Appends Python's log lines (log_error's first for errors, then log_request's).
 fn log(sys: &mut Sys, peer: Ipv4Addr, req: &Request, r: &Response) {
-    let stamp = format!("{peer} - - [25/Nov/2026 {}]", &sys.now().clock()[..8]);
-    let mut text = String::new();
+    let hms = sys.now().hms();
+    let mut text = String::with_capacity(96);
     if r.error {
-        text += &format!("{stamp} code {}, message {}\n", r.code, r.reason);
+        let _ = writeln!(
+            text,
+            "{peer} - - [25/Nov/2026 {hms}] code {}, message {}",
+            r.code, r.reason
+        );
     }
-    text += &format!("{stamp} \"{}\" {} -\n", req.line, r.code);
-    let _ = sys.k.vfs.mkdir(LOG_DIR);
-    let _ = sys.k.write_file(LOG, text.as_bytes(), true);
+    let _ = writeln!(
+        text,
+        "{peer} - - [25/Nov/2026 {hms}] \"{}\" {} -",
+        req.line, r.code
+    );
+    if sys.k.write_file(LOG, text.as_bytes(), true).is_err() {
+        let _ = sys.k.vfs.mkdir(LOG_DIR);
+        let _ = sys.k.write_file(LOG, text.as_bytes(), true);
+    }
 }
 
 impl Httpd {
@@ -320,14 +330,14 @@ impl Httpd {
     /// Queues headers and body as two chunks (two segments on the wire, as observed).
     fn answer(&self, sys: &mut Sys, c: &mut Conn, req: Request, r: Response) {
         // A request too big or malformed has no method and path to name.
-        let what = match req.method.is_empty() {
-            true => "a bad request".to_string(),
-            false => format!("{} {}", req.method, req.path),
-        };
         why!(
             sys.ctx,
             "httpd",
-            "{what} from {}: {} ({} bytes)",
+            "{} from {}: {} ({} bytes)",
+            match req.method.is_empty() {
+                true => "a bad request".to_string(),
+                false => format!("{} {}", req.method, req.path),
+            },
             c.peer,
             r.code,
             r.body.len()

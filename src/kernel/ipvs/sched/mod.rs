@@ -50,6 +50,9 @@ pub struct Packet {
     pub sport: u16,
     pub daddr: Ipv4Addr,
     pub now: Time,
+    /// Someone reads the reason. When not, a scheduler may return an empty one: wlc's names
+    /// the runner-up, which takes a second search and some formatting per connection.
+    pub explain: bool,
 }
 
 /// How the destination list just changed (the hooks of lvs.md §1.1's table).

@@ -111,6 +111,7 @@ pub(super) mod fixture {
             sport,
             daddr: vip.into(),
             now: Time::from_secs(secs),
+            explain: true,
         }
     }
 

@@ -81,7 +81,12 @@ impl Scheduler for Wlc {
         "wlc"
     }
 
-    fn schedule(&mut self, dests: &[DestView], _pkt: &Packet) -> Result<(u32, String), String> {
+    fn schedule(&mut self, dests: &[DestView], pkt: &Packet) -> Result<(u32, String), String> {
+        if !pkt.explain {
+            let i =
+                weighted_least(dests, DestView::overhead, None).ok_or_else(|| no_dest("wlc"))?;
+            return Ok((dests[i].id, String::new()));
+        }
         let (d, why) = wlc_pick(dests).ok_or_else(|| no_dest("wlc"))?;
         Ok((d.id, format!("wlc → {} ({why})", ep(d))))
     }
@@ -91,6 +96,18 @@ impl Scheduler for Wlc {
 mod tests {
     use super::super::rr::fixture::{added, check_cases, picks, pkt, Case};
     use super::*;
+
+    #[test]
+    fn the_same_pick_without_a_reason() {
+        let d = added(&[(1, 1), (2, 3), (3, 2)]);
+        let quiet = Packet {
+            explain: false,
+            ..pkt()
+        };
+        let (id, why) = Wlc.schedule(&d, &pkt()).unwrap();
+        assert!(!why.is_empty());
+        assert_eq!(Wlc.schedule(&d, &quiet), Ok((id, String::new())));
+    }
 
     #[test]
     fn three_to_one_with_rs2_ahead() {

@@ -228,9 +228,10 @@ fn set_neigh(
         Nud::Probe | Nud::Incomplete => Some(now),
         _ => None,
     };
+    let last = sys.k.neigh.entries.len().wrapping_sub(1);
+    sys.k.neigh.set_timer(last, timer);
     if let Some(n) = sys.k.neigh.entries.last_mut() {
         n.state = state;
-        n.timer = timer;
         if state == Nud::Reachable {
             n.confirmed = now;
         }
