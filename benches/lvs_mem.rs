@@ -3,7 +3,7 @@
 //! lvs_mem`. A plain program, not criterion: it weighs, it does not time.
 
 use netstep::kernel::ipvs::conn::{Conn, ConnState, ConnTable};
-use netstep::kernel::ipvs::ctl::{Method, Proto};
+use netstep::kernel::ipvs::ctl::{Method, Proto, SvcKey};
 use netstep::kernel::ipvs::proto_tcp::State;
 use netstep::sim::Time;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -46,7 +46,7 @@ fn bytes_per_entry() -> f64 {
             daddr: Ipv4Addr::new(10, 0, 0, 1 + (i % 4) as u8),
             dport: 80,
             method: Method::Route,
-            svc: (Proto::Tcp, VIP, 80),
+            svc: SvcKey::Addr(Proto::Tcp, VIP, 80),
             dest: 1,
             state: ConnState::Tcp(State::Established),
             expires: Time::from_secs(900 + i as u64),

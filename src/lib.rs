@@ -8,6 +8,7 @@ pub mod capture;
 pub mod kernel;
 pub mod lab;
 pub mod node;
+pub mod repl;
 pub mod sim;
 pub mod trace;
 pub mod user;

@@ -46,6 +46,31 @@ enum Cmd {
     },
     /// Parse a lab and report the first error, without running it.
     Check { lab: PathBuf },
+    /// An interactive prompt on a world (empty, or built by LAB): `NODE: command`, `enter
+    /// NODE`, `step`, `back`, `show packet N`, `ladder`, `save FILE`; `help` lists them.
+    Repl {
+        lab: Option<PathBuf>,
+        /// Plain text even on a terminal (as NO_COLOR=1 does).
+        #[arg(long)]
+        no_color: bool,
+        /// Override the lab's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Directory that relative capture paths are written under.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
+    /// Walk a lab one frame at a time: Enter = next, b = back, c = next lab line,
+    /// s = show the packet, l = ladder so far, q = quit.
+    Step {
+        lab: PathBuf,
+        /// Override the lab's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Directory that relative capture paths are written under.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
     /// Print the lab's topology as Graphviz DOT (or write SVG with --svg, no Graphviz needed).
     Draw {
         lab: PathBuf,
@@ -95,6 +120,28 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Draw { lab, svg } => draw(&lab, svg.as_deref()),
+        Cmd::Repl {
+            lab,
+            no_color,
+            seed,
+            out,
+        } => {
+            let opts = LabOptions {
+                seed,
+                out_dir: out,
+                ..Default::default()
+            };
+            let colour = netstep::repl::use_colour(no_color);
+            ExitCode::from(netstep::repl::repl(lab, opts, colour) as u8)
+        }
+        Cmd::Step { lab, seed, out } => {
+            let opts = LabOptions {
+                seed,
+                out_dir: out,
+                ..Default::default()
+            };
+            ExitCode::from(netstep::repl::step::run(&lab, &opts) as u8)
+        }
         Cmd::Check { lab } => {
             let text = match std::fs::read_to_string(&lab) {
                 Ok(t) => t,

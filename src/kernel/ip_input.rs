@@ -1,6 +1,7 @@
 //! IPv4 input (net/ipv4/ip_input.c): check the header, then deliver locally, forward, or drop.
 
 use super::arp::PktType;
+use super::iptable_mangle::PacketInfo;
 use super::{icmp, ip_forward, tcp_ipv4, Kernel};
 use crate::sim::Ctx;
 use crate::why;
@@ -12,13 +13,14 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     };
     let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
+    let mark = mangle_prerouting(k, ctx, dev, pkt);
     if k.sysctl.rp_filter_any && !fib_validate_source(k, ctx, dev, pkt) {
         return;
     }
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
         // LOCAL_IN: a virtual service's packets go to IPVS instead of the local stack.
-        if !broadcast && super::ipvs::core::ip_vs_in(k, ctx, pkt) {
+        if !broadcast && super::ipvs::core::ip_vs_in(k, ctx, pkt, mark) {
             return;
         }
         ip_local_deliver(k, ctx, pkt, broadcast);
@@ -38,6 +40,40 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     }
     ip_forward::ip_forward(k, ctx, dev, pkt);
+}
+
+/// NF_INET_PRE_ROUTING: the mangle table's rules give the packet its firewall mark.
+fn mangle_prerouting(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8]) -> u32 {
+    if k.mangle.is_empty() {
+        return 0;
+    }
+    let ip = Ipv4Packet::new_unchecked(pkt);
+    let proto = u8::from(ip.next_header());
+    let l4 = pkt.get(ip.header_len() as usize..).unwrap_or_default();
+    let ports = match (proto, l4) {
+        (6 | 17, [a, b, c, d, ..]) => {
+            Some((u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])))
+        }
+        _ => None,
+    };
+    let iif = k.dev_name(dev);
+    let info = PacketInfo {
+        src: ip.src_addr(),
+        dst: ip.dst_addr(),
+        proto,
+        ports,
+        iif: &iif,
+        len: pkt.len(),
+    };
+    let (mark, by) = k.mangle.prerouting(&info);
+    if let Some(rule) = by {
+        why!(
+            ctx,
+            "iptables",
+            "mangle PREROUTING rule {rule}: mark 0x{mark:x}"
+        );
+    }
+    mark
 }
 
 /// rp_filter (fib_validate_source): 1 (strict) wants the route back to the source to leave by

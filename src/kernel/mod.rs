@@ -12,6 +12,7 @@ pub mod ip_forward;
 pub mod ip_input;
 pub mod ip_output;
 pub mod ipip;
+pub mod iptable_mangle;
 pub mod ipvs;
 pub mod neighbour;
 pub mod netdev;
@@ -63,6 +64,8 @@ pub struct Kernel {
     pub procs: process::ProcTable,
     /// The virtual servers of a director (empty on every other host).
     pub ipvs: ipvs::Ipvs,
+    /// iptables' mangle table (`iptables -t mangle`): where fwmarks are set.
+    pub mangle: iptable_mangle::Mangle,
     ip_id: u16,
 }
 
@@ -89,6 +92,7 @@ impl Kernel {
             // Boot has run a few hundred processes before the lab's first command.
             procs: process::ProcTable::new(1000),
             ipvs: ipvs::Ipvs::default(),
+            mangle: iptable_mangle::Mangle::default(),
             ip_id,
         }
     }

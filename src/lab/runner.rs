@@ -44,7 +44,7 @@ pub struct LabReport {
 pub struct Runner<'a> {
     pub world: World,
     opts: LabOptions,
-    sink: &'a mut dyn Write,
+    sink: Box<dyn Write + 'a>,
     budget: u64,
     trace_pos: usize,
     last: Option<(String, i32)>,
@@ -61,6 +61,11 @@ pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<L
 
 impl<'a> Runner<'a> {
     pub fn new(opts: LabOptions, sink: &'a mut dyn Write) -> Runner<'a> {
+        Runner::with_sink(opts, Box::new(sink))
+    }
+
+    /// A runner that owns where it writes (the REPL's buffer).
+    pub fn with_sink(opts: LabOptions, sink: Box<dyn Write + 'a>) -> Runner<'a> {
         let world = World::new(opts.seed.unwrap_or(1));
         Runner {
             world,
@@ -414,5 +419,16 @@ impl<'a> Runner<'a> {
 
     pub fn now(&self) -> Time {
         self.world.now
+    }
+
+    /// Prints every event from now on (the REPL), or only on request.
+    pub fn set_trace(&mut self, on: bool) {
+        self.opts.trace = on;
+        self.trace_pos = self.world.trace.len();
+    }
+
+    /// Closes the captures, as the end of a lab does (the REPL's `quit`).
+    pub fn close(&mut self) -> Result<(), String> {
+        self.finish()
     }
 }

@@ -216,7 +216,7 @@ mod tests {
             daddr: ip(11),
             dport: 80,
             method: Method::Route,
-            svc: (Proto::Tcp, ip(100), 80),
+            svc: SvcKey::Addr(Proto::Tcp, ip(100), 80),
             dest: 0,
             state: ConnState::Tcp(State::SynRecv),
             expires: Time(expires * S),

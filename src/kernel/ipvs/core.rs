@@ -39,7 +39,7 @@ fn flow(pkt: &[u8]) -> Option<Flow<'_>> {
     };
     let tcp = match proto {
         Proto::Tcp => Some(TcpPacket::new_checked(l4).ok()?),
-        Proto::Udp => None,
+        _ => None,
     };
     let port = |i: usize| Some(u16::from_be_bytes([*l4.get(i)?, *l4.get(i + 1)?]));
     Some(Flow {
@@ -52,8 +52,9 @@ fn flow(pkt: &[u8]) -> Option<Flow<'_>> {
     })
 }
 
-/// LOCAL_IN: true when IPVS took the packet (forwarded it, or answered for it).
-pub fn ip_vs_in(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) -> bool {
+/// LOCAL_IN: true when IPVS took the packet (forwarded it, or answered for it). `mark` is
+/// the firewall mark the mangle table gave it in PREROUTING (0: none).
+pub fn ip_vs_in(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], mark: u32) -> bool {
     if k.ipvs.idle() {
         return false;
     }
@@ -63,7 +64,7 @@ pub fn ip_vs_in(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) -> bool {
     let key = (f.proto, f.src, f.sport, f.dst, f.dport);
     let id = match k.ipvs.conns.find_in(&key) {
         Some(id) if !reused(k, ctx, id, &f) => id,
-        _ => match new_conn(k, ctx, &f, pkt) {
+        _ => match new_conn(k, ctx, &f, pkt, mark) {
             Some(Ok(id)) => id,
             Some(Err(())) => return true,
             None => return false,
@@ -112,8 +113,14 @@ fn reused(k: &mut Kernel, ctx: &mut Ctx, id: ConnId, f: &Flow) -> bool {
 
 /// Schedules a new connection. None: not for a virtual service (the local stack takes it);
 /// Some(Err): no destination, the client was told.
-fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Result<ConnId, ()>> {
-    let key: SvcKey = (f.proto, f.dst, f.dport);
+fn new_conn(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    f: &Flow,
+    pkt: &[u8],
+    mark: u32,
+) -> Option<Result<ConnId, ()>> {
+    let key = service_find(k, ctx, f, mark)?;
     let svc = k.ipvs.rules.find(&key)?;
     if f.tcp.as_ref().is_some_and(|t| !t.syn() || t.rst()) {
         // Only a SYN creates a TCP entry (sloppy_tcp=0); the rest goes to the local stack.
@@ -135,7 +142,9 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
         return Some(Err(()));
     };
     let d = svc.dest(dest)?;
-    let (daddr, dport, method) = (d.addr, d.port, d.method);
+    // A destination without a port (a fwmark service's) keeps the packet's.
+    let dport = if d.port == 0 { f.dport } else { d.port };
+    let (daddr, method) = (d.addr, d.method);
     why!(
         ctx,
         "ipvs",
@@ -151,7 +160,7 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
     }
     let state = match f.proto {
         Proto::Tcp => ConnState::Tcp(State::None),
-        Proto::Udp => ConnState::Udp,
+        _ => ConnState::Udp,
     };
     let c = Conn {
         proto: f.proto,
@@ -173,6 +182,18 @@ fn new_conn(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8]) -> Option<Resul
     let id = k.ipvs.conns.insert(c);
     bind(k, &key, dest, false, ctx.now);
     Some(Ok(id))
+}
+
+/// ip_vs_service_find: a fwmark service for the packet's mark first, then the service of
+/// its protocol, address and port.
+fn service_find(k: &Kernel, ctx: &mut Ctx, f: &Flow, mark: u32) -> Option<SvcKey> {
+    let fwm = SvcKey::Fwmark(mark);
+    if mark != 0 && k.ipvs.rules.find(&fwm).is_some() {
+        why!(ctx, "ipvs", "fwmark {mark} is virtual service FWM {mark}");
+        return Some(fwm);
+    }
+    let key = SvcKey::Addr(f.proto, f.dst, f.dport);
+    k.ipvs.rules.find(&key).map(|_| key)
 }
 
 /// The service's scheduler over its destinations, newest first.
@@ -203,10 +224,15 @@ fn leave(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, pkt: &[u8], why: &str) {
     icmp::send_error(k, ctx, pkt, icmp::DEST_UNREACH, icmp::PORT_UNREACH);
 }
 
-/// The template key: the client address under the persistence netmask, client port 0.
+/// The template key: the client address under the persistence netmask, client port 0; for
+/// a fwmark service protocol IP and the mark in place of the virtual address and port, so
+/// one template covers every port the mark groups (ip_vs_sched_persist).
 fn template_key(svc: &Service, f: &Flow) -> (Proto, Ipv4Addr, u16, Ipv4Addr, u16) {
-    let masked = u32::from(f.src) & u32::from(svc.netmask);
-    (f.proto, Ipv4Addr::from(masked), 0, f.dst, f.dport)
+    let masked = Ipv4Addr::from(u32::from(f.src) & u32::from(svc.netmask));
+    match svc.key {
+        SvcKey::Fwmark(mark) => (Proto::Ip, masked, 0, Ipv4Addr::from(mark), 0),
+        SvcKey::Addr(..) => (f.proto, masked, 0, f.dst, f.dport),
+    }
 }
 
 /// A valid template's destination (its dest still in the list), with its timer restarted.
@@ -236,6 +262,8 @@ fn make_template(
         return;
     };
     let (proto, caddr, cport, vaddr, vport) = template_key(svc, f);
+    // A fwmark template stands for every port of the mark: it names none.
+    let dport = if proto == Proto::Ip { 0 } else { dport };
     let t = Conn {
         proto,
         caddr,

@@ -18,7 +18,7 @@ const RS1: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 11);
 const RS2: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 12);
 const RS_MACS: [(Ipv4Addr, [u8; 6]); 2] =
     [(RS1, [2, 0, 0, 0, 0, 0x11]), (RS2, [2, 0, 0, 0, 0, 0x12])];
-const KEY: SvcKey = (Proto::Tcp, VIP, 80);
+const KEY: SvcKey = SvcKey::Addr(Proto::Tcp, VIP, 80);
 
 fn mac_text(m: &[u8; 6]) -> String {
     crate::kernel::netdev::fmt_mac(m)
@@ -119,7 +119,7 @@ impl Fed {
 /// A client packet to VIP:80 at `ms` milliseconds.
 fn feed(k: &mut Kernel, ms: u64, client: (Ipv4Addr, u16), flags: &str) -> Fed {
     let mut ctx = Ctx::new(Time::ZERO + ms * MS, "dir", true);
-    let taken = ip_vs_in(k, &mut ctx, &segment(client, (VIP, 80), flags));
+    let taken = ip_vs_in(k, &mut ctx, &segment(client, (VIP, 80), flags), 0);
     Fed {
         taken,
         frames: ctx.tx.into_iter().map(|t| t.frame).collect(),
@@ -353,4 +353,94 @@ fn a_time_wait_entry_under_a_persistence_template_is_reused_not_rescheduled() {
     assert_eq!(k.ipvs.conns.len(), 2, "the entry and its template");
     assert_eq!(counts(&k, RS2), (1, 0));
     assert_eq!(dest(&k, RS2).stats.conns, 1, "no new connection");
+}
+
+/// A SYN from `client` to the VIP's `port`, through ip_rcv (so the mangle table marks it):
+/// the real server it went to, if IPVS took it.
+fn syn_in(k: &mut Kernel, ms: u64, client: (Ipv4Addr, u16), port: u16) -> Fed {
+    let mut ctx = Ctx::new(Time::ZERO + ms * MS, "dir", true);
+    let dev = k.devs.index_of("eth0").expect("eth0");
+    let pkt = segment(client, (VIP, port), "S");
+    crate::kernel::ip_input::ip_rcv(k, &mut ctx, dev, crate::kernel::arp::PktType::Host, &pkt);
+    Fed {
+        taken: !ctx.tx.is_empty(),
+        frames: ctx.tx.into_iter().map(|t| t.frame).collect(),
+        why: ctx.reasons.join("\n"),
+    }
+}
+
+/// `iptables -t mangle -A PREROUTING -d VIP -p tcp --dport PORT -j MARK --set-mark MARK`.
+fn mark_port(k: &mut Kernel, port: u16, mark: u32) {
+    use crate::kernel::iptable_mangle::{AddrMatch, PortMatch, Rule, Target};
+    k.mangle.chains[0].rules.push(Rule {
+        src: None,
+        dst: Some(AddrMatch {
+            addr: VIP,
+            len: 32,
+            invert: false,
+        }),
+        proto: Some((6, false)),
+        sport: None,
+        dport: Some(PortMatch {
+            lo: port,
+            hi: port,
+            invert: false,
+        }),
+        iif: None,
+        target: Target::Mark {
+            value: mark,
+            mask: u32::MAX,
+        },
+        packets: 0,
+        bytes: 0,
+    });
+}
+
+#[test]
+fn a_fwmark_service_takes_every_marked_port_and_one_template_covers_them() {
+    let mut k = director(&[
+        "-A -f 1 -s rr -p 300",
+        "-a -f 1 -r 192.168.10.11 -g",
+        "-a -f 1 -r 192.168.10.12 -g",
+    ]);
+    mark_port(&mut k, 80, 1);
+    mark_port(&mut k, 443, 1);
+    let http = syn_in(&mut k, 0, (CLIENT, 40000), 80);
+    assert_eq!(http.rs(), Some(RS2), "{}", http.why);
+    assert!(http.why.contains("mark 0x1"), "{}", http.why);
+    assert!(http.why.contains("FWM 1"), "{}", http.why);
+    // The same client's HTTPS lands on the same server through the fwmark template.
+    let https = syn_in(&mut k, 1, (CLIENT, 40001), 443);
+    assert_eq!(https.rs(), Some(RS2), "{}", https.why);
+    assert!(https.why.contains("persistence template"), "{}", https.why);
+    let template = k
+        .ipvs
+        .conns
+        .conns
+        .values()
+        .find(|c| c.template)
+        .expect("template");
+    assert_eq!(
+        (
+            template.proto,
+            template.vaddr,
+            template.vport,
+            template.dport
+        ),
+        (Proto::Ip, Ipv4Addr::new(0, 0, 0, 1), 0, 0),
+        "protocol IP, the mark as address, no ports"
+    );
+    // Each connection keeps its own port towards the server (DR: nothing is rewritten).
+    let ports: Vec<u16> = k
+        .ipvs
+        .conns
+        .conns
+        .values()
+        .filter(|c| !c.template)
+        .map(|c| c.dport)
+        .collect();
+    assert_eq!(ports, [80, 443]);
+    // An unmarked port is not the service's: the local stack answers it (a RST).
+    let ssh = syn_in(&mut k, 2, (CLIENT, 40002), 22);
+    assert_eq!(ssh.rs(), None, "{}", ssh.why);
 }

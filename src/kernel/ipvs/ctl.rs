@@ -14,6 +14,9 @@ use std::net::Ipv4Addr;
 pub enum Proto {
     Tcp = 6,
     Udp = 17,
+    /// IPPROTO_IP: only in the persistence templates of fwmark services, whose key holds
+    /// the mark where the other templates hold the protocol's virtual address and port.
+    Ip = 0,
 }
 
 impl Proto {
@@ -21,6 +24,7 @@ impl Proto {
         match self {
             Proto::Tcp => "TCP",
             Proto::Udp => "UDP",
+            Proto::Ip => "IP",
         }
     }
 }
@@ -36,8 +40,26 @@ pub enum Method {
     Tunnel,
 }
 
-/// A service's key: protocol, virtual address and port.
-pub type SvcKey = (Proto, Ipv4Addr, u16);
+/// A service's key. The derived order is ipvsadm's listing order: address services first
+/// (by protocol, address, port), then fwmark services by mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SvcKey {
+    /// -t / -u: protocol, virtual address and port.
+    Addr(Proto, Ipv4Addr, u16),
+    /// -f: every packet the mangle table marked with this value, whatever its protocol,
+    /// address or port (ip_vs_svc_fwm_find).
+    Fwmark(u32),
+}
+
+impl SvcKey {
+    /// The virtual port, 0 for a fwmark service.
+    pub fn port(self) -> u16 {
+        match self {
+            SvcKey::Addr(_, _, port) => port,
+            SvcKey::Fwmark(_) => 0,
+        }
+    }
+}
 
 /// Cumulative counters (`--stats`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -241,6 +241,7 @@ fn rewrite(
             }
             u.fill_checksum(&s, &d);
         }
+        Proto::Ip => {} // templates only: never a packet
     }
 }
 

@@ -26,7 +26,7 @@ const RS_MACS: [(Ipv4Addr, [u8; 6]); 3] = [
     (RS_NAT.0, [2, 0, 0, 0, 1, 0x11]),
     (RS_TUN.0, [2, 0, 0, 0, 1, 0x12]),
 ];
-const KEY: SvcKey = (Proto::Tcp, VIP.0, VIP.1);
+const KEY: SvcKey = SvcKey::Addr(Proto::Tcp, VIP.0, VIP.1);
 const PAYLOAD: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
 fn mac_text(m: [u8; 6]) -> String {
@@ -123,7 +123,7 @@ fn sized(
 /// Feeds a packet to LOCAL_IN, which must take it: the frames the director sent.
 fn feed(k: &mut Kernel, pkt: &[u8]) -> Vec<Vec<u8>> {
     let mut ctx = Ctx::new(Time::ZERO + MS, "dir", true);
-    let taken = ip_vs_in(k, &mut ctx, pkt);
+    let taken = ip_vs_in(k, &mut ctx, pkt, 0);
     let why = ctx.reasons.join("\n");
     assert!(taken, "IPVS did not take it: {why}");
     ctx.tx.into_iter().map(|t| t.frame).collect()

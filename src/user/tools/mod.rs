@@ -16,6 +16,7 @@ pub mod fmt;
 pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
+pub mod iptables;
 pub mod ipvsadm;
 pub mod kill;
 pub mod named;
@@ -76,6 +77,7 @@ pub fn lookup(name: &str) -> Option<Command> {
     Some(match base {
         "ifconfig" => Command::Builtin(ifconfig::main),
         "ip" => Command::Builtin(ip::main),
+        "iptables" => Command::Builtin(iptables::main),
         "route" => Command::Builtin(route::main),
         "arp" => Command::Builtin(arp::main),
         "sysctl" => Command::Builtin(sysctl::main),
@@ -114,6 +116,7 @@ pub const NAMES: &[&str] = &[
     "httpd",
     "ifconfig",
     "ip",
+    "iptables",
     "ipvsadm",
     "kill",
     "ls",

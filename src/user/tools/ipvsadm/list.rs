@@ -2,7 +2,7 @@
 //! `--stats`, `--thresholds` and `--persistent-conn` variants, `-Lnc`, `--timeout`, `-S`.
 
 use super::opts::{Format, Opts};
-use crate::kernel::ipvs::ctl::{CtlError, Dest, Method, Service, Stats};
+use crate::kernel::ipvs::ctl::{CtlError, Dest, Method, Proto, Service, Stats, SvcKey};
 use crate::kernel::ipvs::est::Est;
 use crate::kernel::process::Sys;
 use crate::sim::time::SEC;
@@ -60,17 +60,17 @@ fn header(f: Format) -> &'static str {
     }
 }
 
-/// Services by protocol (TCP before UDP), address, port. The kernel tool compares addresses
-/// by subtracting them as u32 and reading the result as i32; that quirk is kept.
+/// Services by protocol (TCP before UDP), address, port, and fwmark services after them by
+/// mark. The kernel tool compares addresses by subtracting them as u32 and reading the
+/// result as i32; that quirk is kept.
 fn sorted<'a>(sys: &'a Sys) -> Vec<&'a Service> {
     let mut v: Vec<&Service> = sys.k.ipvs.rules.services.iter().collect();
-    v.sort_by(|a, b| {
-        let (pa, aa, qa) = a.key;
-        let (pb, ab, qb) = b.key;
-        (pa as u8)
+    v.sort_by(|a, b| match (a.key, b.key) {
+        (SvcKey::Addr(pa, aa, qa), SvcKey::Addr(pb, ab, qb)) => (pa as u8)
             .cmp(&(pb as u8))
             .then_with(|| addr_cmp(aa, ab))
-            .then(qa.cmp(&qb))
+            .then(qa.cmp(&qb)),
+        (ka, kb) => ka.cmp(&kb),
     });
     v
 }
@@ -99,12 +99,14 @@ fn endpoint(sys: &Sys, ip: Ipv4Addr, port: u16, numeric: bool) -> String {
 }
 
 fn service_line(sys: &Sys, svc: &Service, o: &Opts) -> String {
-    let (proto, vip, vport) = svc.key;
-    let head = format!(
-        "{:<4} {}",
-        proto.name(),
-        cut(&endpoint(sys, vip, vport, o.numeric), 33)
-    );
+    let head = match svc.key {
+        SvcKey::Addr(proto, vip, vport) => format!(
+            "{:<4} {}",
+            proto.name(),
+            cut(&endpoint(sys, vip, vport, o.numeric), 33)
+        ),
+        SvcKey::Fwmark(mark) => format!("FWM  {mark}"),
+    };
     if matches!(o.format, Format::Stats | Format::Rate) {
         return format!(
             "{head:<33}{}\n",
@@ -243,12 +245,11 @@ fn connections(sys: &Sys, numeric: bool, pe: bool) -> String {
 pub fn save(sys: &mut Sys, numeric: bool) {
     let mut out = String::new();
     for svc in sorted(sys) {
-        let (proto, vip, vport) = svc.key;
-        let flag = match proto {
-            crate::kernel::ipvs::ctl::Proto::Tcp => "-t",
-            crate::kernel::ipvs::ctl::Proto::Udp => "-u",
+        let (flag, v) = match svc.key {
+            SvcKey::Addr(Proto::Udp, vip, vport) => ("-u", endpoint(sys, vip, vport, numeric)),
+            SvcKey::Addr(_, vip, vport) => ("-t", endpoint(sys, vip, vport, numeric)),
+            SvcKey::Fwmark(mark) => ("-f", mark.to_string()),
         };
-        let v = endpoint(sys, vip, vport, numeric);
         out += &format!("-A {flag} {v} -s {}", svc.sched_name);
         if let Some(t) = svc.persistent {
             out += &format!(" -p {t}");

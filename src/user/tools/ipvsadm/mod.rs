@@ -182,12 +182,19 @@ fn edit(sys: &mut Sys, cmd: Cmd, o: &Opts) -> Result<(), Fail> {
     .map_err(kernel)
 }
 
-/// `-t VIP:PORT`: a port of 0 (or none) only for a persistent service.
+/// `-t VIP:PORT`: a port of 0 (or none) only for a persistent service. `-f MARK`: a
+/// decimal integer above 0 (parse_fwmark).
 fn service_key(
     sys: &Sys,
     (proto, text): &(Proto, String),
     persistent: bool,
 ) -> Result<SvcKey, Fail> {
+    if *proto == Proto::Ip {
+        return match text.parse::<u32>() {
+            Ok(mark) if mark > 0 => Ok(SvcKey::Fwmark(mark)),
+            _ => Err(usage(format!("invalid fwmark value `{text}' specified"))),
+        };
+    }
     let (ip, port) = host_port(text, &|h| sys.k.resolve(h))
         .ok_or_else(|| usage("illegal virtual server address[:port] specified".into()))?;
     let port = port.unwrap_or(0);
@@ -196,7 +203,7 @@ fn service_key(
             "Zero port specified for non-persistent service".into(),
         ));
     }
-    Ok((*proto, ip, port))
+    Ok(SvcKey::Addr(*proto, ip, port))
 }
 
 fn svc_conf(o: &Opts) -> Result<SvcConf, Fail> {
@@ -215,15 +222,17 @@ fn svc_conf(o: &Opts) -> Result<SvcConf, Fail> {
 }
 
 /// `-r RIP[:PORT] -g|-m|-i -w W -x U -y L` with ipvsadm's defaults (DR, weight 1, no
-/// thresholds). DR and TUN always use the service's port.
+/// thresholds). DR and TUN always use the service's port, except for a fwmark service,
+/// whose servers keep the port given (none: 0, the packet's own port).
 fn dest_conf(sys: &Sys, key: SvcKey, o: &Opts) -> Result<DestConf, Fail> {
     let text = o.server.as_deref().unwrap_or_default();
     let (addr, port) = host_port(text, &|h| sys.k.resolve(h))
         .ok_or_else(|| usage("illegal real server address[:port] specified".into()))?;
     let method = o.method.unwrap_or(Method::Route);
-    let port = match method {
-        Method::Masq => port.unwrap_or(key.2),
-        _ => key.2,
+    let port = match (key, method) {
+        (SvcKey::Fwmark(_), _) => port.unwrap_or(0),
+        (_, Method::Masq) => port.unwrap_or(key.port()),
+        _ => key.port(),
     };
     let number = |v: &Option<String>, max: u64, what: &str| -> Result<u32, Fail> {
         match v {

@@ -99,6 +99,7 @@ pub enum Format {
 #[derive(Clone, Debug, Default)]
 pub struct Opts {
     pub cmd: Option<Cmd>,
+    /// -t or -u with `host:port`, or -f with the mark (as Proto::Ip: no protocol).
     pub service: Option<(Proto, String)>,
     pub sched: Option<String>,
     pub persistent: Option<u32>,
@@ -169,7 +170,7 @@ pub fn parse(args: &[String]) -> Result<Opts, String> {
         match w.as_str() {
             "-t" | "--tcp-service" => o.service = Some((Proto::Tcp, value(&w)?)),
             "-u" | "--udp-service" => o.service = Some((Proto::Udp, value(&w)?)),
-            "-f" | "--fwmark-service" => return Err("fwmark services are not simulated yet".into()),
+            "-f" | "--fwmark-service" => o.service = Some((Proto::Ip, value(&w)?)),
             "-s" | "--scheduler" => o.sched = Some(value(&w)?),
             "-M" | "--netmask" => o.netmask = Some(value(&w)?),
             "-r" | "--real-server" => o.server = Some(value(&w)?),
@@ -239,7 +240,7 @@ fn sched_flags(text: &str) -> Result<Flags, String> {
 
 fn record(o: &mut Opts, word: &str) {
     let opt = match word {
-        "-t" | "--tcp-service" | "-u" | "--udp-service" => Opt::Service,
+        "-t" | "--tcp-service" | "-u" | "--udp-service" | "-f" | "--fwmark-service" => Opt::Service,
         "-s" | "--scheduler" => Opt::Scheduler,
         "-p" | "--persistent" => Opt::Persistent,
         "-M" | "--netmask" => Opt::Netmask,

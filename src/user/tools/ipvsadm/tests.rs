@@ -327,3 +327,61 @@ fn help_lists_commands_and_options() {
     assert!(h.contains("\nCommands:\nEither long or short options are allowed.\n"));
     assert!(h.contains("  --weight       -w weight            capacity of real server\n"));
 }
+
+#[test]
+fn fwmark_services_list_after_the_others_and_save_as_dash_f() {
+    let mut k = director();
+    ok(&mut k, "ipvsadm -A -f 7 -s sh -p 600");
+    ok(&mut k, "ipvsadm -a -f 7 -r 192.168.10.11 -g");
+    ok(&mut k, "ipvsadm -a -f 7 -r 10.0.1.21:8443 -m -w 2");
+    ok(&mut k, "ipvsadm -A -t 192.168.10.200:80 -s rr");
+    ok(
+        &mut k,
+        "ipvsadm -a -t 192.168.10.200:80 -r 192.168.10.11:8080 -g",
+    );
+    let want = [
+        "IP Virtual Server version 1.2.1 (size=4096)",
+        "Prot LocalAddress:Port Scheduler Flags",
+        "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+        "TCP  192.168.10.200:80 rr",
+        "  -> 192.168.10.11:80             Route   1      0          0         ",
+        "FWM  7 sh persistent 600",
+        // 192.x before 10.x: the signed-difference quirk of the address sort.
+        "  -> 192.168.10.11:0              Route   1      0          0         ",
+        "  -> 10.0.1.21:8443               Masq    2      0          0         ",
+        "",
+    ]
+    .join("\n");
+    assert_eq!(
+        ok(&mut k, "ipvsadm -Ln"),
+        want,
+        "DR keeps no port for a mark"
+    );
+    assert!(ok(&mut k, "ipvsadm -Ln -f 7").starts_with("Prot"));
+    let saved = ok(&mut k, "ipvsadm -S -n");
+    assert!(saved.contains("-A -f 7 -s sh -p 600\n"), "{saved}");
+    assert!(
+        saved.contains("-a -f 7 -r 192.168.10.11:0 -g -w 1\n"),
+        "{saved}"
+    );
+    ok(&mut k, "ipvsadm -C");
+    let (_, _, status) = ipvsadm(&mut k, "ipvsadm -R", &saved);
+    assert_eq!(status, 0);
+    assert_eq!(ok(&mut k, "ipvsadm -Ln"), want, "restored");
+}
+
+#[test]
+fn a_bad_fwmark_is_refused_as_ipvsadm_does() {
+    let mut k = director();
+    for bad in ["0", "x", "-1", "4294967296"] {
+        assert_eq!(
+            err(&mut k, &format!("ipvsadm -A -f {bad} -s rr")),
+            (format!("invalid fwmark value `{bad}' specified\n"), 2),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        err(&mut k, "ipvsadm -a -f 3 -r 10.0.0.1"),
+        ("Service not defined\n".to_string(), 1)
+    );
+}
