@@ -229,3 +229,46 @@ fn continue_stops_at_a_breakpoint_and_replays_as_steps() {
         .text
         .starts_with("netstep: break: no node 'nosuch'"));
 }
+
+#[test]
+fn odd_lines_never_panic_or_quit() {
+    let out = out_dir("odd");
+    let mut s = arp_lab(&out);
+    for line in [
+        "",
+        ":",
+        "client:",
+        "enter",
+        "back -1",
+        "step 0",
+        "show packet -3",
+        "show",
+        "ladder nosuch",
+        "save",
+        "capture",
+        "link",
+        "host",
+        "run xyz",
+        "expect",
+        "break",
+        "delete x",
+        "\t",
+        "ü: ls",
+        "topology",
+        "links",
+        "nodes",
+        "help help",
+        "client: exec 8<> /dev/tcp/x/1",
+        "enter sw1",
+        "brctl showmacs sw1",
+        "exit",
+        "client: ping -c1 -W1 10.9.9.9",
+        "back 0",
+        "reset",
+        "sw1: ls",
+    ] {
+        let r = s.line(line);
+        assert!(!r.quit, "{line:?}: {}", r.text);
+    }
+    assert!(s.line("quit").quit);
+}
