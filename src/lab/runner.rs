@@ -307,27 +307,29 @@ impl<'a> Runner<'a> {
         self.flush_trace(false);
         match outcome {
             Ok(crate::sim::world::Finished::Exited(code)) => Ok(code),
-            Ok(_) => {
-                // As in a terminal: `^C` is echoed where it was typed, then the program's
-                // last words (tcpdump's statistics) follow on the next line.
-                self.terminal_of(n, pid, |t| t.push_str("^C"));
-                self.world.interrupt(n, pid);
-                self.flush_trace(false);
-                self.terminal_of(n, pid, |t| {
-                    if t.ends_with("^C") {
-                        t.push('\n');
-                    }
-                });
-                let status = self
-                    .world
-                    .host(n)
-                    .and_then(|h| h.kernel.procs.procs.get(&pid))
-                    .and_then(|p| p.status);
-                Ok(status.unwrap_or(130))
-            }
+            Ok(_) => Ok(self.ctrl_c(n, pid)),
             Err(RunError::Stopped) => Err("stopped".into()),
+            Err(RunError::Interrupted) => Ok(self.ctrl_c(n, pid)),
             Err(e) => Err(e.message(self.budget)),
         }
+    }
+
+    /// Ctrl-C on the foreground process. As in a terminal: `^C` is echoed where it was
+    /// typed, then the program's last words (tcpdump's statistics) follow on the next line.
+    fn ctrl_c(&mut self, n: usize, pid: Pid) -> i32 {
+        self.terminal_of(n, pid, |t| t.push_str("^C"));
+        self.world.interrupt(n, pid);
+        self.flush_trace(false);
+        self.terminal_of(n, pid, |t| {
+            if t.ends_with("^C") {
+                t.push('\n');
+            }
+        });
+        self.world
+            .host(n)
+            .and_then(|h| h.kernel.procs.procs.get(&pid))
+            .and_then(|p| p.status)
+            .unwrap_or(130)
     }
 
     fn terminal_of(&mut self, n: usize, pid: Pid, f: impl FnOnce(&mut String)) {

@@ -79,6 +79,13 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
         "netstep: {} events so far; `help` lists the commands",
         session.events()
     );
+    let flag = session.interrupt;
+    // Ctrl-C while a command runs stops it (rustyline reads Ctrl-C at the prompt itself).
+    if let Err(e) =
+        ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed))
+    {
+        eprintln!("netstep: Ctrl-C handler: {e}");
+    }
     let session = Rc::new(RefCell::new(session));
     let mut rl = match Editor::<Help, DefaultHistory>::new() {
         Ok(rl) => rl,

@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Output the runner writes, which the session hands back after each line.
 #[derive(Clone, Default)]
@@ -72,6 +73,9 @@ pub struct Session {
     setup_events: u64,
     /// `break ON`: where `continue` stops.
     pub breaks: Vec<super::breaks::Break>,
+    /// Set by Ctrl-C (repl/mod.rs installs the handler): the running command or `continue`
+    /// stops at the next event, as a terminal's SIGINT stops a foreground program.
+    pub interrupt: &'static AtomicBool,
 }
 
 impl Session {
@@ -95,6 +99,9 @@ impl Session {
             node: None,
             setup_events: 0,
             breaks: Vec::new(),
+            // One small flag per session, alive as long as the program: the world holds a
+            // 'static reference to it.
+            interrupt: Box::leak(Box::new(AtomicBool::new(false))),
         };
         s.replay(None)?;
         s.setup_events = s.events();
@@ -122,6 +129,7 @@ impl Session {
         self.out = Buf::default();
         self.runner = Runner::with_sink(self.opts.clone(), Box::new(self.out.clone()));
         self.runner.world.stop_at = stop;
+        self.runner.world.interrupt = Some(self.interrupt);
         let lab = self.lab.clone();
         for line in &lab {
             if self.stopped(stop) {
@@ -161,6 +169,8 @@ impl Session {
 
     /// One line from the user.
     pub fn line(&mut self, input: &str) -> Reply {
+        // A Ctrl-C pressed while nothing ran is not for the next command.
+        self.interrupt.store(false, Ordering::Relaxed);
         let input = input.trim();
         if input.is_empty() || input.starts_with('#') {
             return Reply::default();
@@ -204,6 +214,12 @@ impl Session {
         Reply::text(out)
     }
 
+    /// A world line without `line`'s clearing of a pending Ctrl-C (tests press it first).
+    #[cfg(test)]
+    pub(super) fn world_line_for_test(&mut self, text: &str) -> Reply {
+        self.world_line(text)
+    }
+
     /// `back N`: the world as it was N events ago.
     pub(super) fn back(&mut self, n: u64) -> Reply {
         let now = self.events();
@@ -245,6 +261,10 @@ impl Session {
             match self.runner.world.step() {
                 Ok(true) => {}
                 Ok(false) => break,
+                Err(crate::sim::world::RunError::Interrupted) => {
+                    text += "^C\n";
+                    break;
+                }
                 Err(e) => {
                     text += &format!("netstep: {}\n", e.message(BUDGET));
                     break;

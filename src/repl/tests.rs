@@ -272,3 +272,23 @@ fn odd_lines_never_panic_or_quit() {
     }
     assert!(s.line("quit").quit);
 }
+
+#[test]
+fn ctrl_c_stops_the_foreground_command_not_the_session() {
+    let out = out_dir("ctrlc");
+    let mut s = arp_lab(&out);
+    // An endless ping: the flag raised before it starts stands for a Ctrl-C typed while it
+    // runs (`line` clears stale presses, so raise it through the world directly).
+    s.line("client: ping -c 1 rs1");
+    s.interrupt
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let r = s.world_line_for_test("client: ping rs1");
+    assert!(r.text.contains("^C"), "{}", r.text);
+    assert!(
+        r.text.contains("--- rs1 ping statistics ---"),
+        "ping's last words: {}",
+        r.text
+    );
+    assert!(!r.quit);
+    assert!(s.line("client: arp -n").text.contains("192.168.10.11"));
+}

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Ethernet's minimum frame (without FCS): shorter frames are padded by the NIC.
 const ETH_MIN: usize = 60;
@@ -54,6 +55,8 @@ pub enum RunError {
     Budget { events: u64, now: Time },
     /// Replay reached the requested event number.
     Stopped,
+    /// The user pressed Ctrl-C (the REPL's `interrupt` flag).
+    Interrupted,
 }
 
 impl RunError {
@@ -65,6 +68,7 @@ impl RunError {
                 now.to_string().trim()
             ),
             RunError::Stopped => "stopped at the requested event".into(),
+            RunError::Interrupted => "interrupted".into(),
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct World {
     pub trace: Vec<TraceEntry>,
     pub record_trace: bool,
     pub stop_at: Option<u64>,
+    /// Set from outside (the REPL's Ctrl-C handler) to stop a run between two events.
+    pub interrupt: Option<&'static AtomicBool>,
     captures: Captures,
 }
 
@@ -110,6 +116,7 @@ impl World {
             trace: Vec::new(),
             record_trace: true,
             stop_at: None,
+            interrupt: None,
             captures: Captures::default(),
         }
     }
@@ -332,6 +339,12 @@ impl World {
     pub fn step(&mut self) -> Result<bool, RunError> {
         if self.stop_at.is_some_and(|n| self.events >= n) {
             return Err(RunError::Stopped);
+        }
+        if self
+            .interrupt
+            .is_some_and(|f| f.swap(false, Ordering::Relaxed))
+        {
+            return Err(RunError::Interrupted);
         }
         self.next_time();
         let Some((t, ev)) = self.queue.pop() else {
