@@ -131,12 +131,24 @@ impl Session {
         self.runner.world.stop_at = stop;
         self.runner.world.interrupt = Some(self.interrupt);
         let lab = self.lab.clone();
-        for line in &lab {
+        for (i, line) in lab.iter().enumerate() {
             if self.stopped(stop) {
                 break;
             }
             if let Err(e) = self.runner.exec(line) {
                 if self.stopped(stop) {
+                    break;
+                }
+                if matches!(line.stmt, Stmt::Expect(_)) {
+                    // A failing expect is a breakpoint: the session opens where the lesson
+                    // went wrong, and the rest of the lab is left unrun.
+                    self.lab.truncate(i);
+                    let _ = writeln!(
+                        Buf::clone(&self.out),
+                        "netstep: {}:{}: {e}\nnetstep: stopped at this failing expect; the lab's later lines are not run",
+                        line.file,
+                        line.line
+                    );
                     break;
                 }
                 return Err(format!("{}:{}: {e}", line.file, line.line));

@@ -292,3 +292,35 @@ fn ctrl_c_stops_the_foreground_command_not_the_session() {
     assert!(!r.quit);
     assert!(s.line("client: arp -n").text.contains("192.168.10.11"));
 }
+
+#[test]
+fn a_failing_expect_in_the_lab_opens_the_session_there() {
+    let out = out_dir("failing");
+    let lab = out.join("failing.lab");
+    std::fs::create_dir_all(&out).expect("dir");
+    std::fs::write(
+        &lab,
+        "host a\na: ifconfig lo\nexpect contains \"no such text\"\na: ifconfig eth0 10.0.0.1/24\n",
+    )
+    .expect("lab");
+    let opts = LabOptions {
+        out_dir: out.clone(),
+        ..Default::default()
+    };
+    let (mut s, intro) = Session::new(Some(lab), opts).expect("opens anyway");
+    assert!(
+        intro.contains("failing.lab:3: expected the output to contain"),
+        "{intro}"
+    );
+    assert!(intro.contains("stopped at this failing expect"), "{intro}");
+    let r = s.line("a: ifconfig eth0");
+    assert!(
+        !r.text.contains("10.0.0.1"),
+        "line 4 was not run: {}",
+        r.text
+    );
+    assert!(
+        !s.as_lab().contains("no such text"),
+        "the saved lab stops before it"
+    );
+}
