@@ -332,6 +332,9 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
 
 /// neigh_timer_handler for every entry whose timer is due.
 pub fn neigh_timers(k: &mut Kernel, ctx: &mut Ctx) {
+    if k.neigh.earliest.is_none_or(|t| t > ctx.now) {
+        return; // the bound is in the future: nothing is due
+    }
     let mut i = 0;
     while i < k.neigh.entries.len() {
         if k.neigh.entries[i].timer.is_some_and(|t| t <= ctx.now) {

@@ -468,7 +468,12 @@ pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
         return Recv::WouldBlock;
     }
     let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
-    let mut buf = vec![0u8; sock.recv_queue().max(1)];
+    // Nothing queued (the common case for a server polling its connections): an empty
+    // slice still tells "nothing yet" from the end of stream, and allocates nothing.
+    let mut buf = match sock.recv_queue() {
+        0 => Vec::new(),
+        n => vec![0u8; n],
+    };
     let got = sock.recv_slice(&mut buf);
     let result = match got {
         Ok(0) => Recv::WouldBlock,

@@ -12,6 +12,9 @@ use smoltcp::wire::{Ipv4Packet, TcpPacket};
 /// Runs smoltcp's timers (retransmissions, TIME_WAIT) for every connection that is due.
 pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     k.tcp.now = ctx.now;
+    if k.tcp.next_timer().is_none_or(|t| t > ctx.now) {
+        return; // the bound is in the future: nothing is due
+    }
     let due: Vec<TcpId> = k
         .tcp
         .conns
