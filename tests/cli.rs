@@ -150,3 +150,63 @@ fn show_packet_names_what_a_dr_director_changed() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Both SVG writers give well-formed XML (python3's parser reads them), with the drawing's
+/// own elements inside.
+#[test]
+fn svg_files_parse_as_xml() {
+    let dir = scratch("svgxml");
+    let topo = dir.join("topo.svg");
+    let ladder = dir.join("ladder.svg");
+    let out_dir = dir.to_str().expect("utf-8");
+    let (code, _, _) = netstep(&[
+        "draw",
+        "labs/lvs-dr.lab",
+        "--svg",
+        topo.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, _) = netstep(&[
+        "run",
+        "labs/showtime.lab",
+        "--out",
+        out_dir,
+        "--ladder-svg",
+        ladder.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    for svg in [&topo, &ladder] {
+        let parsed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); \
+                 print(d.documentElement.tagName, len(d.getElementsByTagName('text')))",
+            ])
+            .arg(svg)
+            .output();
+        let out = match parsed {
+            Ok(o) => o,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                assert!(
+                    !common::require_external(),
+                    "python3 is needed to parse the SVG"
+                );
+                eprintln!("SKIP: python3 not installed");
+                return;
+            }
+            Err(e) => panic!("python3: {e}"),
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            svg.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut words = text.split_whitespace();
+        assert_eq!(words.next(), Some("svg"), "{text}");
+        let texts: usize = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        assert!(texts > 3, "labels drawn: {text}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
