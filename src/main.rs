@@ -43,6 +43,10 @@ enum Cmd {
         /// hop that sent it changed.
         #[arg(long, value_name = "N")]
         show_packet: Option<u64>,
+        /// Bind NODE's interface IF to the Linux TAP device DEV (created if needed); the run
+        /// then follows the wall clock. Repeatable.
+        #[arg(long, value_name = "NODE:IF=DEV", value_parser = parse_tap)]
+        tap: Vec<(String, String, String)>,
     },
     /// Parse a lab and report the first error, without running it.
     Check { lab: PathBuf },
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
             ladder,
             ladder_svg,
             show_packet,
+            tap,
         } => {
             let opts = LabOptions {
                 trace,
@@ -101,6 +106,7 @@ fn main() -> ExitCode {
                 ladder,
                 ladder_svg,
                 show_packet,
+                taps: tap,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {
@@ -162,6 +168,17 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `--tap client:eth0=tap0`.
+fn parse_tap(text: &str) -> Result<(String, String, String), String> {
+    let bad = || format!("'{text}': expected NODE:IF=DEV, e.g. client:eth0=tap0");
+    let (end, dev) = text.split_once('=').ok_or_else(bad)?;
+    let (node, iface) = end.split_once(':').ok_or_else(bad)?;
+    if [node, iface, dev].iter().any(|s| s.is_empty()) || dev.len() > 15 {
+        return Err(bad());
+    }
+    Ok((node.into(), iface.into(), dev.into()))
 }
 
 /// `netstep draw LAB [--svg FILE]`.

@@ -23,6 +23,7 @@ fn run_text(name: &str, text: &str) -> Result<String, String> {
         ladder: false,
         ladder_svg: None,
         show_packet: None,
+        taps: Vec::new(),
     };
     let mut out = Vec::new();
     let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());
@@ -76,7 +77,7 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("a: echo >", "syntax error near unexpected token `newline'"),
     ("a: cat > /etc/x <<EOF\nnever closed", "here-document delimited by 'EOF' is never closed"),
     ("sw1: ping a", "sw1 is a switch: it runs no commands"),
-    ("tap a:eth0 tap0", "tap needs real TAP devices"),
+    ("tap a:eth0", "expected: tap NODE:IF DEVICE"),
     ("crash a", "not supported yet"),
     ("title \"x\" \"y\"", "expected: title"),
     ("a: ping -c 1 b\nexpect contains \"no such text\"", "expected the output to contain \"no such text\""),

@@ -210,3 +210,10 @@ fn svg_files_parse_as_xml() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_bad_tap_option_is_refused_by_name() {
+    let (code, _, err) = netstep(&["run", "labs/arp.lab", "--tap", "client:eth0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected NODE:IF=DEV"), "{err}");
+}

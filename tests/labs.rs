@@ -37,6 +37,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         ladder: false,
         ladder_svg: None,
         show_packet: None,
+        taps: Vec::new(),
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

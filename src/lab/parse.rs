@@ -39,6 +39,12 @@ pub enum Stmt {
     Expect(Expect),
     Run(Option<u64>),
     Step(u64),
+    /// `tap NODE:IF DEV`: the interface on a Linux TAP device (real time from then on).
+    Tap {
+        node: String,
+        iface: String,
+        dev: String,
+    },
 }
 
 /// A statement and where it came from.
@@ -129,9 +135,26 @@ pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
             [] => Ok(Stmt::Step(1)),
             _ => one_number(args, "step [N]").map(Stmt::Step),
         },
-        "tap" => Err("tap needs real TAP devices, which this build does not support yet".into()),
+        "tap" => parse_tap(args),
         "crash" | "boot" => Err(format!("'{}' is not supported yet: use `link down NODE:IF`", words[0])),
         other => Err(format!("unknown statement '{other}': expected a statement (host, link, capture, run, expect …) or NODE: COMMAND")),
+    }
+}
+
+fn parse_tap(args: &[String]) -> Result<Stmt, String> {
+    let usage = "expected: tap NODE:IF DEVICE (e.g. tap client:eth0 tap0)";
+    match args {
+        [end, dev] => match end.split_once(':') {
+            Some((node, iface)) if !node.is_empty() && !iface.is_empty() && dev.len() < 16 => {
+                Ok(Stmt::Tap {
+                    node: node.into(),
+                    iface: iface.into(),
+                    dev: dev.clone(),
+                })
+            }
+            _ => Err(format!("{usage}; a device name has at most 15 characters")),
+        },
+        _ => Err(usage.into()),
     }
 }
 

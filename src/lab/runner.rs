@@ -33,6 +33,8 @@ pub struct LabOptions {
     pub ladder_svg: Option<PathBuf>,
     /// At the end, show frame event N layer by layer (`--show-packet N`).
     pub show_packet: Option<u64>,
+    /// `--tap NODE:IF=DEV`: interfaces to bind to TAP devices once their node is declared.
+    pub taps: Vec<(String, String, String)>,
 }
 
 #[derive(Debug)]
@@ -149,6 +151,7 @@ impl<'a> Runner<'a> {
             Stmt::Nodes { kind, names } => {
                 for n in names {
                     self.world.add_node(n, kind)?;
+                    self.bind_cli_taps(n)?;
                 }
             }
             Stmt::Link { a, b, params } => {
@@ -177,6 +180,7 @@ impl<'a> Runner<'a> {
                 self.flush_trace(false);
                 r.map_err(|e| e.message(self.budget))?;
             }
+            Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface, dev)?,
             Stmt::Step(n) => {
                 for _ in 0..*n {
                     let more = self.world.step().map_err(|e| e.message(self.budget))?;
@@ -421,6 +425,21 @@ impl<'a> Runner<'a> {
 
     pub fn now(&self) -> Time {
         self.world.now
+    }
+
+    /// `--tap NODE:IF=DEV` for a node just declared.
+    fn bind_cli_taps(&mut self, node: &str) -> Result<(), String> {
+        let mine: Vec<(String, String, String)> = self
+            .opts
+            .taps
+            .iter()
+            .filter(|(n, _, _)| n == node)
+            .cloned()
+            .collect();
+        for (n, iface, dev) in mine {
+            self.world.bind_tap(&n, &iface, &dev)?;
+        }
+        Ok(())
     }
 
     /// Prints every event from now on (the REPL), or only on request.

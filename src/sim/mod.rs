@@ -3,6 +3,7 @@
 
 pub mod captures;
 pub mod ctx;
+pub mod fuzz;
 pub mod link;
 pub mod queue;
 pub mod rng;

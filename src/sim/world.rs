@@ -100,6 +100,9 @@ pub struct World {
     /// Set from outside (the REPL's Ctrl-C handler) to stop a run between two events.
     pub interrupt: Option<&'static AtomicBool>,
     captures: Captures,
+    /// Interfaces bound to Linux TAP devices (tap.rs); with any, time is real.
+    pub taps: Vec<tap::Tap>,
+    clock: Option<tap::RealClock>,
 }
 
 impl World {
@@ -118,6 +121,8 @@ impl World {
             stop_at: None,
             interrupt: None,
             captures: Captures::default(),
+            taps: Vec::new(),
+            clock: None,
         }
     }
 
@@ -387,7 +392,14 @@ impl World {
         let kind = self.record_trace.then(|| TraceKind::Rx {
             node: self.nodes[node].name.clone(),
             port: self.nodes[node].node.port_name(port),
-            from: self.nodes[from].name.clone(),
+            from: match self.nodes.get(from) {
+                Some(n) => n.name.clone(),
+                None => self
+                    .taps
+                    .iter()
+                    .find(|t| t.node == node && t.port == port)
+                    .map_or("tap".into(), |t| t.dev_name.clone()),
+            },
             frame,
         });
         self.after_node(node, ctx, kind);
@@ -446,6 +458,9 @@ impl World {
     }
 
     fn transmit(&mut self, node: usize, port: usize, mut frame: Vec<u8>, ctx: &mut Ctx) {
+        if self.tap_send(node, port, &frame) {
+            return;
+        }
         let Some(&id) = self.nodes[node].ports.get(&port) else {
             why!(
                 ctx,
@@ -494,65 +509,6 @@ impl World {
     pub fn inject(&mut self, node: usize, port: usize, frame: Vec<u8>) {
         let mut ctx = Ctx::new(self.now, &self.nodes[node].name, self.explain);
         self.transmit(node, port, frame, &mut ctx);
-    }
-
-    /// Runs events until virtual time `until` (events at exactly `until` included).
-    pub fn run_until(&mut self, until: Time, budget: u64) -> Result<(), RunError> {
-        let start = self.events;
-        while self.next_time().is_some_and(|t| t <= until) {
-            self.step()?;
-            self.check_budget(start, budget)?;
-        }
-        self.now = self.now.max(until);
-        Ok(())
-    }
-
-    /// Runs until nothing is in flight: no frames, no timers.
-    pub fn run_idle(&mut self, budget: u64) -> Result<(), RunError> {
-        let start = self.events;
-        while self.step()? {
-            self.check_budget(start, budget)?;
-        }
-        Ok(())
-    }
-
-    /// Runs until process `pid` on `node` exits, nothing more can happen, or `deadline`.
-    pub fn run_until_exit(
-        &mut self,
-        node: usize,
-        pid: Pid,
-        deadline: Time,
-        budget: u64,
-    ) -> Result<Finished, RunError> {
-        let start = self.events;
-        loop {
-            let status = self
-                .host(node)
-                .and_then(|h| h.kernel.procs.procs.get(&pid))
-                .map(|p| p.status);
-            match status {
-                Some(Some(code)) => return Ok(Finished::Exited(code)),
-                None => return Ok(Finished::Exited(0)),
-                Some(None) => {}
-            }
-            match self.next_time() {
-                None => return Ok(Finished::Idle),
-                Some(t) if t > deadline => return Ok(Finished::Deadline),
-                Some(_) => {}
-            }
-            self.step()?;
-            self.check_budget(start, budget)?;
-        }
-    }
-
-    fn check_budget(&self, start: u64, budget: u64) -> Result<(), RunError> {
-        if self.events - start >= budget {
-            return Err(RunError::Budget {
-                events: self.events,
-                now: self.now,
-            });
-        }
-        Ok(())
     }
 
     /// Starts a capture. With interfaces named, exactly those, declared in that order;
@@ -651,6 +607,11 @@ fn valid_name(name: &str) -> bool {
 fn port_label(nodes: &[NodeSlot], node: usize, port: usize) -> String {
     format!("{}:{}", nodes[node].name, nodes[node].node.port_name(port))
 }
+
+#[path = "run.rs"]
+mod run;
+#[path = "tap.rs"]
+pub mod tap;
 
 #[cfg(test)]
 #[path = "world_tests.rs"]

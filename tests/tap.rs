@@ -1,0 +1,177 @@
+//! A netstep host on a Linux TAP device, talking to the real kernel. Each test makes its own
+//! network namespace, moves its TAP device into it, uses only addresses inside it, and
+//! deletes it at the end. Root only (CAP_NET_ADMIN and /dev/net/tun); otherwise skipped,
+//! unless NETSTEP_REQUIRE_EXTERNAL asks for them.
+
+mod common;
+
+use netstep::lab::{parse_lab, LabOptions, Runner};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A namespace with the TAP device `dev` in it as 10.199.0.1/24, deleted when dropped.
+struct Ns {
+    name: String,
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let st = Command::new("ip").args(args).status().expect("ip runs");
+    assert!(st.success(), "ip {}", args.join(" "));
+}
+
+fn can_tap() -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n");
+    let ok = root.unwrap_or(false) && std::path::Path::new("/dev/net/tun").exists();
+    if !ok {
+        assert!(
+            !common::require_external(),
+            "TAP tests need root and /dev/net/tun"
+        );
+        eprintln!("SKIP: TAP tests need root and /dev/net/tun");
+    }
+    ok
+}
+
+/// A runner whose host `h` is on TAP `dev` (moved into a fresh namespace `ns`) as 10.199.0.2.
+fn world(tag: &str) -> (Runner<'static>, Ns) {
+    let name = format!("nst{}{tag}", std::process::id() % 100_000);
+    let ns = Ns { name: name.clone() };
+    let _ = Command::new("ip")
+        .args(["netns", "del", &name])
+        .stderr(Stdio::null())
+        .status();
+    ip(&["netns", "add", &name]);
+    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    exec(&mut r, &format!("host h\ntap h:eth0 {name}"));
+    ip(&["link", "set", &name, "netns", &name]);
+    ip(&["-n", &name, "addr", "add", "10.199.0.1/24", "dev", &name]);
+    ip(&["-n", &name, "link", "set", &name, "up"]);
+    ip(&["-n", &name, "link", "set", "lo", "up"]);
+    exec(&mut r, "h: ifconfig eth0 10.199.0.2/24");
+    (r, ns)
+}
+
+fn exec(r: &mut Runner, text: &str) {
+    for line in parse_lab("tap-test", text).expect("parses") {
+        r.exec(&line)
+            .unwrap_or_else(|e| panic!("{}: {e}", line.text));
+    }
+}
+
+/// Runs the world in real time, 100 ms at a time, until `child` exits (at most 20 s).
+fn run_until_done(r: &mut Runner, child: &mut Child) -> std::process::ExitStatus {
+    for _ in 0..200 {
+        if let Some(st) = child.try_wait().expect("wait") {
+            return st;
+        }
+        exec(r, "run 100ms");
+    }
+    let _ = child.kill();
+    panic!("the kernel's command did not finish in 20 s");
+}
+
+fn in_ns(ns: &Ns, cmd: &[&str]) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &ns.name]).args(cmd);
+    c
+}
+
+#[test]
+fn the_kernel_pings_a_netstep_host() {
+    if !can_tap() {
+        return;
+    }
+    let (mut r, ns) = world("p");
+    let mut ping = in_ns(
+        &ns,
+        &["ping", "-c", "3", "-i", "0.2", "-W", "2", "10.199.0.2"],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("ping");
+    let st = run_until_done(&mut r, &mut ping);
+    let mut out = String::new();
+    let _ = std::io::Read::read_to_string(&mut ping.stdout.take().expect("stdout"), &mut out);
+    assert!(st.success(), "{out}");
+    assert!(out.contains("3 packets transmitted, 3 received"), "{out}");
+}
+
+#[test]
+fn the_kernel_fetches_a_page_from_netstep_httpd() {
+    if !can_tap() {
+        return;
+    }
+    let (mut r, ns) = world("h");
+    exec(&mut r, "h: httpd");
+    let mut curl = in_ns(&ns, &["curl", "-s", "-m", "10", "http://10.199.0.2/"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    let st = run_until_done(&mut r, &mut curl);
+    let mut out = String::new();
+    let _ = std::io::Read::read_to_string(&mut curl.stdout.take().expect("stdout"), &mut out);
+    assert!(st.success(), "curl: {st} {out}");
+    assert_eq!(out, "<html><body><h1>h</h1></body></html>\n");
+}
+
+#[test]
+fn netstep_curl_fetches_from_a_linux_server() {
+    if !can_tap() {
+        return;
+    }
+    let (mut r, ns) = world("c");
+    let dir = std::env::temp_dir().join(format!("netstep-tap-www-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("hello.txt"), "hello from Linux\n").expect("file");
+    let mut server = in_ns(
+        &ns,
+        &[
+            "python3",
+            "-u",
+            "-m",
+            "http.server",
+            "8000",
+            "--bind",
+            "10.199.0.1",
+        ],
+    )
+    .current_dir(&dir)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("python3 http.server");
+    // It prints "Serving HTTP on …" once it listens: read that line before connecting.
+    let mut ready = String::new();
+    BufReader::new(server.stdout.as_mut().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("server starts");
+    assert!(ready.starts_with("Serving HTTP"), "{ready}");
+    // The foreground curl runs the world in real time until it exits.
+    exec(
+        &mut r,
+        "h: curl -s -m 10 http://10.199.0.1:8000/hello.txt\nexpect contains \"hello from Linux\"",
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_bad_device_name_or_missing_rights_is_a_clear_error() {
+    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    let lines = parse_lab("t", "host h\ntap h:eth0 tap/bad").expect("parses");
+    r.exec(&lines[0]).expect("host");
+    let err = r.exec(&lines[1]).expect_err("a slash is no device name");
+    assert!(err.starts_with("tap tap/bad: "), "{err}");
+}
