@@ -175,3 +175,90 @@ fn a_bad_device_name_or_missing_rights_is_a_clear_error() {
     let err = r.exec(&lines[1]).expect_err("a slash is no device name");
     assert!(err.starts_with("tap tap/bad: "), "{err}");
 }
+
+/// 10 MB of bytes that are not all alike (a seeded xorshift).
+fn ten_mb() -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..10 * 1024 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn ten_megabytes_each_way_arrive_intact() {
+    if !can_tap() {
+        return;
+    }
+    let data = ten_mb();
+    let (mut r, ns) = world("t");
+    let dir = std::env::temp_dir().join(format!("netstep-tap-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    // Linux downloads from netstep's httpd.
+    r.world
+        .host_mut(0)
+        .expect("h")
+        .kernel
+        .write_file("/var/www/html/big.bin", &data, false)
+        .expect("write");
+    exec(&mut r, "h: httpd");
+    let got = dir.join("from-netstep.bin");
+    let mut curl = in_ns(&ns, &["curl", "-s", "-m", "60", "-o"])
+        .arg(&got)
+        .arg("http://10.199.0.2/big.bin")
+        .spawn()
+        .expect("curl");
+    let st = run_until_done(&mut r, &mut curl);
+    assert!(st.success(), "curl: {st}");
+    assert!(
+        std::fs::read(&got).expect("downloaded") == data,
+        "Linux got other bytes"
+    );
+    // netstep downloads from Linux's http.server.
+    std::fs::write(dir.join("big.bin"), &data).expect("file");
+    let mut server = in_ns(
+        &ns,
+        &[
+            "python3",
+            "-u",
+            "-m",
+            "http.server",
+            "8000",
+            "--bind",
+            "10.199.0.1",
+        ],
+    )
+    .current_dir(&dir)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("python3 http.server");
+    let mut ready = String::new();
+    BufReader::new(server.stdout.as_mut().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("server starts");
+    exec(
+        &mut r,
+        "h: curl -s -m 60 -o /root/big.bin http://10.199.0.1:8000/big.bin\nexpect exit 0",
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let mine = r
+        .world
+        .host(0)
+        .expect("h")
+        .kernel
+        .read_file("/root/big.bin")
+        .expect("saved");
+    assert!(
+        mine == data,
+        "netstep got other bytes ({} of {})",
+        mine.len(),
+        data.len()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
