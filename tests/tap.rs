@@ -262,3 +262,22 @@ fn ten_megabytes_each_way_arrive_intact() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_device_deleted_under_a_running_lab_is_an_error_not_a_crash() {
+    if !can_tap() {
+        return;
+    }
+    let (mut r, ns) = world("d");
+    ip(&["-n", &ns.name, "link", "del", &ns.name]);
+    exec(&mut r, "h: ping -c 1 -W 1 10.199.0.1\nrun 200ms");
+    let tap = &r.world.taps[0];
+    assert!(tap.errors > 0, "the failed writes were counted");
+    assert!(
+        tap.last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(&ns.name)),
+        "{:?}",
+        tap.last_error
+    );
+}

@@ -8,11 +8,18 @@
 //! Frames from the kernel are untrusted: they go through the same receive path as any
 //! frame (which checks every header and never panics on garbage), and ones too short for an
 //! Ethernet header are counted and dropped here.
+//!
+//! smoltcp's TunTapInterface opens and configures the device (TUNSETIFF); reading and
+//! writing go through the descriptor directly, because its tokens panic on any error but
+//! EAGAIN, and a device deleted under a running lab (`ip link del`) must not end the run.
 
 use super::{Event, World};
 use crate::sim::Time;
-use smoltcp::phy::{Device, Medium, RxToken, TunTapInterface, TxToken};
-use std::os::unix::io::AsRawFd;
+use smoltcp::phy::{Medium, TunTapInterface};
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::mem::ManuallyDrop;
+use std::os::unix::io::{AsRawFd, FromRawFd};
 use std::time::{Duration, Instant};
 
 /// Frames shorter than this cannot carry an Ethernet header.
@@ -29,6 +36,47 @@ pub struct Tap {
     pub rx_frames: u64,
     pub rx_runts: u64,
     pub tx_frames: u64,
+    /// Reads or writes the device refused (it was deleted, or went away), and the last error.
+    pub errors: u64,
+    pub last_error: Option<String>,
+}
+
+impl Tap {
+    /// The device's descriptor as a File that is never closed here (`dev` owns it).
+    fn file(&self) -> ManuallyDrop<File> {
+        // SAFETY: the descriptor is open for as long as `dev` lives, and ManuallyDrop keeps
+        // this File from closing it; reads and writes on it are plain read(2)/write(2).
+        ManuallyDrop::new(unsafe { File::from_raw_fd(self.dev.as_raw_fd()) })
+    }
+
+    fn failed(&mut self, e: std::io::Error) {
+        self.errors += 1;
+        self.last_error = Some(format!("{}: {e}", self.dev_name));
+    }
+
+    /// One frame from the kernel, if one is waiting.
+    fn recv(&mut self) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; 65536];
+        match self.file().read(&mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                Some(buf)
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => None,
+            Err(e) => {
+                self.failed(e);
+                None
+            }
+        }
+    }
+
+    fn send(&mut self, frame: &[u8]) {
+        match self.file().write(frame) {
+            Ok(_) => self.tx_frames += 1,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {} // the kernel's queue is full: lost
+            Err(e) => self.failed(e),
+        }
+    }
 }
 
 /// Where virtual time 0 … is on the wall clock, once a TAP is bound.
@@ -63,6 +111,8 @@ impl World {
             rx_frames: 0,
             rx_runts: 0,
             tx_frames: 0,
+            errors: 0,
+            last_error: None,
         });
         if self.clock.is_none() {
             self.clock = Some(RealClock {
@@ -85,10 +135,7 @@ impl World {
         let Some(tap) = self.tap_of(node, port) else {
             return false;
         };
-        if let Some(tx) = tap.dev.transmit(smoltcp::time::Instant::from_micros(0)) {
-            tx.consume(frame.len(), |buf| buf.copy_from_slice(frame));
-            tap.tx_frames += 1;
-        }
+        tap.send(frame);
         true
     }
 
@@ -143,9 +190,13 @@ impl World {
     /// Blocks until one of the devices is readable or `wait` has passed.
     fn wait_taps(&self, wait: Duration) {
         // One device: wait on it. Several: wait on the first and look at all (a short
-        // MAX_WAIT bounds the delay of the others).
-        if let Some(t) = self.taps.first() {
-            let _ = smoltcp::phy::wait(t.dev.as_raw_fd(), Some(wait.into()));
+        // MAX_WAIT bounds the delay of the others). A device that failed is not waited on
+        // (its descriptor would be "readable" at once, for ever): time just passes.
+        match self.taps.iter().find(|t| t.last_error.is_none()) {
+            Some(t) => {
+                let _ = smoltcp::phy::wait(t.dev.as_raw_fd(), Some(wait.into()));
+            }
+            None => std::thread::sleep(wait),
         }
     }
 
@@ -153,9 +204,12 @@ impl World {
     fn read_taps(&mut self) -> usize {
         let at = self.wall_now();
         let mut frames = Vec::new();
-        for t in &mut self.taps {
-            while let Some((rx, _)) = t.dev.receive(smoltcp::time::Instant::from_micros(0)) {
-                let frame = rx.consume(|b| b.to_vec());
+        for t in self.taps.iter_mut().filter(|t| t.last_error.is_none()) {
+            // Bounded: a device that floods cannot hold the world here.
+            for _ in 0..4096 {
+                let Some(frame) = t.recv() else {
+                    break;
+                };
                 if frame.len() < ETH_HDR {
                     t.rx_runts += 1;
                     continue;
