@@ -281,3 +281,69 @@ fn a_device_deleted_under_a_running_lab_is_an_error_not_a_crash() {
         tap.last_error
     );
 }
+
+/// Two netstep worlds on two TAP devices, joined by VXLAN between two namespaces (the
+/// README's recipe for two machines, a veth pair standing for the wire between them): a host
+/// in one world pings a host in the other through the kernels' bridges and VXLAN.
+#[test]
+fn two_netstep_instances_meet_through_vxlan_between_namespaces() {
+    if !can_tap() {
+        return;
+    }
+    let id = std::process::id() % 100_000;
+    let ns: Vec<Ns> = (1..=2)
+        .map(|i| Ns {
+            name: format!("nsx{id}{i}"),
+        })
+        .collect();
+    for n in &ns {
+        ip(&["netns", "add", &n.name]);
+    }
+    let (a, b) = (&ns[0].name, &ns[1].name);
+    ip(&[
+        "-n", a, "link", "add", "u", "type", "veth", "peer", "name", "u", "netns", b,
+    ]);
+    for (n, me, other) in [
+        (a, "10.195.0.1", "10.195.0.2"),
+        (b, "10.195.0.2", "10.195.0.1"),
+    ] {
+        ip(&["-n", n, "addr", "add", &format!("{me}/24"), "dev", "u"]);
+        ip(&["-n", n, "link", "set", "u", "up"]);
+        ip(&[
+            "-n", n, "link", "add", "vx0", "type", "vxlan", "id", "42", "local", me, "remote",
+            other, "dstport", "4789", "dev", "u",
+        ]);
+        ip(&["-n", n, "link", "add", "br0", "type", "bridge"]);
+        ip(&["-n", n, "link", "set", "vx0", "master", "br0"]);
+    }
+    let mut worlds = Vec::new();
+    for (i, n) in [a, b].iter().enumerate() {
+        let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+        let tap = format!("{n}t");
+        // Each world numbers its MACs by node (02:00:00:00:NN:01): two worlds on one wire
+        // need different ones, as two machines have, so h1 is its world's second node.
+        let nodes = if i == 0 { "h0" } else { "spare h1" };
+        exec(&mut r, &format!("host {nodes}\ntap h{i}:eth0 {tap}"));
+        ip(&["link", "set", &tap, "netns", n]);
+        ip(&["-n", n, "link", "set", &tap, "master", "br0"]);
+        for dev in [tap.as_str(), "vx0", "br0"] {
+            ip(&["-n", n, "link", "set", dev, "up"]);
+        }
+        exec(
+            &mut r,
+            &format!("h{i}: ifconfig eth0 10.196.0.{}/24", i + 1),
+        );
+        worlds.push(r);
+    }
+    exec(&mut worlds[0], "h0: ping -c 3 -i 0.2 -W 1 10.196.0.2 &");
+    // Both worlds run in real time, in turns of 10 ms, for up to 3 s.
+    for _ in 0..150 {
+        for r in worlds.iter_mut() {
+            exec(r, "run 10ms");
+        }
+    }
+    exec(
+        &mut worlds[0],
+        "h0: wait\nexpect contains \"3 packets transmitted, 3 received\"",
+    );
+}

@@ -174,7 +174,9 @@ impl<'a> Runner<'a> {
             Stmt::Expect(e) => self.expect(e)?,
             Stmt::Run(d) => {
                 let r = match d {
-                    Some(d) => self.world.run_until(self.world.now + *d, self.budget),
+                    Some(d) => self
+                        .world
+                        .run_until(self.world.wall_now() + *d, self.budget),
                     None => self.world.run_idle(self.budget),
                 };
                 self.flush_trace(false);

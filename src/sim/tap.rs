@@ -39,6 +39,8 @@ pub struct Tap {
     /// Reads or writes the device refused (it was deleted, or went away), and the last error.
     pub errors: u64,
     pub last_error: Option<String>,
+    /// Where frames are read into (reused: most reads find nothing).
+    buf: Vec<u8>,
 }
 
 impl Tap {
@@ -56,12 +58,9 @@ impl Tap {
 
     /// One frame from the kernel, if one is waiting.
     fn recv(&mut self) -> Option<Vec<u8>> {
-        let mut buf = vec![0u8; 65536];
-        match self.file().read(&mut buf) {
-            Ok(n) => {
-                buf.truncate(n);
-                Some(buf)
-            }
+        let mut file = self.file();
+        match file.read(&mut self.buf) {
+            Ok(n) => Some(self.buf[..n].to_vec()),
             Err(e) if e.kind() == ErrorKind::WouldBlock => None,
             Err(e) => {
                 self.failed(e);
@@ -113,6 +112,7 @@ impl World {
             tx_frames: 0,
             errors: 0,
             last_error: None,
+            buf: vec![0; 65536],
         });
         if self.clock.is_none() {
             self.clock = Some(RealClock {
@@ -153,8 +153,9 @@ impl World {
         );
     }
 
-    /// Virtual time now, by the wall clock.
-    fn wall_now(&self) -> Time {
+    /// Virtual time now: by the wall clock once a TAP is bound (a `run 5s` then ends five
+    /// real seconds from now, however long the world was paused before it).
+    pub fn wall_now(&self) -> Time {
         match &self.clock {
             Some(c) => (c.virt0 + c.wall0.elapsed().as_nanos() as u64).max(self.now),
             None => self.now,
@@ -168,6 +169,9 @@ impl World {
             return self.next_time();
         }
         loop {
+            // Frames that came while the world was not waiting (busy, or paused between
+            // two `run`s) are taken in first.
+            self.read_taps();
             let next = self.next_time();
             let target = match (next, limit) {
                 (Some(t), Some(l)) => t.min(l),
@@ -181,9 +185,6 @@ impl World {
             }
             let wait = Duration::from_nanos(target.nanos() - now.nanos()).min(MAX_WAIT);
             self.wait_taps(wait);
-            if self.read_taps() > 0 {
-                continue;
-            }
         }
     }
 
