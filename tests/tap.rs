@@ -347,3 +347,94 @@ fn two_netstep_instances_meet_through_vxlan_between_namespaces() {
         "h0: wait\nexpect contains \"3 packets transmitted, 3 received\"",
     );
 }
+
+/// LVS-DR with real Linux real servers: a netstep client and director on a netstep switch
+/// whose port is a TAP device, bridged in a namespace to two namespaces that are real
+/// servers configured as the lesson says (the VIP on lo, arp_ignore=1, arp_announce=2).
+#[test]
+fn a_netstep_director_balances_over_linux_real_servers() {
+    if !can_tap() {
+        return;
+    }
+    let id = std::process::id() % 100_000;
+    let names = [
+        format!("nsl{id}b"),
+        format!("nsl{id}1"),
+        format!("nsl{id}2"),
+    ];
+    let ns: Vec<Ns> = names.iter().map(|n| Ns { name: n.clone() }).collect();
+    for n in &ns {
+        ip(&["netns", "add", &n.name]);
+    }
+    let br = &ns[0].name;
+    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    let tap = format!("{br}t");
+    exec(
+        &mut r,
+        &format!(
+            "host client dir\nswitch sw1\nlink client:eth0 sw1\nlink dir:eth0 sw1\ntap sw1 {tap}"
+        ),
+    );
+    ip(&["link", "set", &tap, "netns", br]);
+    ip(&["-n", br, "link", "add", "br0", "type", "bridge"]);
+    ip(&["-n", br, "link", "set", &tap, "master", "br0"]);
+    ip(&["-n", br, "link", "set", &tap, "up"]);
+    ip(&["-n", br, "link", "set", "br0", "up"]);
+    let mut servers = Vec::new();
+    for (i, n) in ns[1..].iter().enumerate() {
+        let rs = &n.name;
+        let (port, addr) = (format!("p{}", i + 1), format!("10.199.0.{}/24", 11 + i));
+        ip(&[
+            "-n", br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", rs,
+        ]);
+        ip(&["-n", br, "link", "set", &port, "master", "br0"]);
+        ip(&["-n", br, "link", "set", &port, "up"]);
+        for sysctl in [
+            "net.ipv4.conf.all.arp_ignore=1",
+            "net.ipv4.conf.all.arp_announce=2",
+        ] {
+            let st = in_ns(n, &["sysctl", "-q", "-w", sysctl])
+                .status()
+                .expect("sysctl");
+            assert!(st.success(), "{sysctl}");
+        }
+        ip(&["-n", rs, "addr", "add", &addr, "dev", "eth0"]);
+        ip(&["-n", rs, "link", "set", "eth0", "up"]);
+        ip(&["-n", rs, "addr", "add", "10.199.0.200/32", "dev", "lo"]);
+        ip(&["-n", rs, "link", "set", "lo", "up"]);
+        let dir = std::env::temp_dir().join(format!("netstep-tap-rs{}-{id}", i + 1));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("index.html"), format!("linux rs{}\n", i + 1)).expect("page");
+        let mut server = in_ns(n, &["python3", "-u", "-m", "http.server", "80"])
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("http.server");
+        let mut ready = String::new();
+        BufReader::new(server.stdout.as_mut().expect("stdout"))
+            .read_line(&mut ready)
+            .expect("server starts");
+        servers.push((server, dir));
+    }
+    exec(
+        &mut r,
+        "client: ifconfig eth0 10.199.0.5/24
+dir: ifconfig eth0 10.199.0.100/24
+dir: ifconfig eth0:2 10.199.0.200 netmask 255.255.255.0 up
+dir: ipvsadm -A -t 10.199.0.200:80 -s rr
+dir: ipvsadm -a -t 10.199.0.200:80 -r 10.199.0.11 -g
+dir: ipvsadm -a -t 10.199.0.200:80 -r 10.199.0.12 -g
+client: curl -s -m 5 http://10.199.0.200/
+expect contains \"linux rs2\"
+client: curl -s -m 5 http://10.199.0.200/
+expect contains \"linux rs1\"
+client: arp -n 10.199.0.200
+expect matches \"10\\.199\\.0\\.200 +ether +02:00:00:00:02:01\"",
+    );
+    for (mut s, dir) in servers {
+        let _ = s.kill();
+        let _ = s.wait();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -42,7 +42,7 @@ pub enum Stmt {
     /// `tap NODE:IF DEV`: the interface on a Linux TAP device (real time from then on).
     Tap {
         node: String,
-        iface: String,
+        iface: Option<String>,
         dev: String,
     },
 }
@@ -142,20 +142,22 @@ pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
 }
 
 fn parse_tap(args: &[String]) -> Result<Stmt, String> {
-    let usage = "expected: tap NODE:IF DEVICE (e.g. tap client:eth0 tap0)";
-    match args {
-        [end, dev] => match end.split_once(':') {
-            Some((node, iface)) if !node.is_empty() && !iface.is_empty() && dev.len() < 16 => {
-                Ok(Stmt::Tap {
-                    node: node.into(),
-                    iface: iface.into(),
-                    dev: dev.clone(),
-                })
-            }
-            _ => Err(format!("{usage}; a device name has at most 15 characters")),
-        },
-        _ => Err(usage.into()),
+    let usage = "expected: tap NODE:IF DEVICE, or tap SWITCH DEVICE (e.g. tap client:eth0 tap0)";
+    let [end, dev] = args else {
+        return Err(usage.into());
+    };
+    let (node, iface) = match end.split_once(':') {
+        Some((n, i)) => (n, Some(i)),
+        None => (end.as_str(), None),
+    };
+    if node.is_empty() || iface.is_some_and(str::is_empty) || dev.is_empty() || dev.len() > 15 {
+        return Err(format!("{usage}; a device name has 1 to 15 characters"));
     }
+    Ok(Stmt::Tap {
+        node: node.into(),
+        iface: iface.map(String::from),
+        dev: dev.clone(),
+    })
 }
 
 fn one_number(args: &[String], usage: &str) -> Result<u64, String> {

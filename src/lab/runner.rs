@@ -182,7 +182,7 @@ impl<'a> Runner<'a> {
                 self.flush_trace(false);
                 r.map_err(|e| e.message(self.budget))?;
             }
-            Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface, dev)?,
+            Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface.as_deref(), dev)?,
             Stmt::Step(n) => {
                 for _ in 0..*n {
                     let more = self.world.step().map_err(|e| e.message(self.budget))?;
@@ -439,7 +439,7 @@ impl<'a> Runner<'a> {
             .cloned()
             .collect();
         for (n, iface, dev) in mine {
-            self.world.bind_tap(&n, &iface, &dev)?;
+            self.world.bind_tap(&n, Some(&iface), &dev)?;
         }
         Ok(())
     }

@@ -97,10 +97,16 @@ pub fn open(name: &str) -> Result<TunTapInterface, String> {
 }
 
 impl World {
-    /// Binds `node`'s interface `iface` to the TAP device `dev_name` (created if needed).
-    pub fn bind_tap(&mut self, node: &str, iface: &str, dev_name: &str) -> Result<(), String> {
+    /// Binds `node`'s interface `iface` (a host's) or a new port (a switch's or a hub's,
+    /// `iface` None) to the TAP device `dev_name` (created if needed).
+    pub fn bind_tap(
+        &mut self,
+        node: &str,
+        iface: Option<&str>,
+        dev_name: &str,
+    ) -> Result<(), String> {
+        let end = self.plug(node, iface, 1500)?;
         let dev = open(dev_name)?;
-        let end = self.plug(node, Some(iface), 1500)?;
         self.set_carrier(end, true);
         self.taps.push(Tap {
             node: end.node,
