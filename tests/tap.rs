@@ -81,6 +81,24 @@ fn run_until_done(r: &mut Runner, child: &mut Child) -> std::process::ExitStatus
     panic!("the kernel's command did not finish in 20 s");
 }
 
+/// `python3 -m http.server ARGS` serving `dir` in `ns`, once it listens: it prints "Serving
+/// HTTP on …" then, and the line is read before anyone connects (no sleeping on it).
+fn http_server(ns: &Ns, dir: &std::path::Path, args: &[&str]) -> Child {
+    let mut server = in_ns(ns, &["python3", "-u", "-m", "http.server"])
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 http.server");
+    let mut ready = String::new();
+    BufReader::new(server.stdout.as_mut().expect("stdout"))
+        .read_line(&mut ready)
+        .expect("server starts");
+    assert!(ready.starts_with("Serving HTTP"), "{ready}");
+    server
+}
+
 fn in_ns(ns: &Ns, cmd: &[&str]) -> Command {
     let mut c = Command::new("ip");
     c.args(["netns", "exec", &ns.name]).args(cmd);
@@ -134,29 +152,7 @@ fn netstep_curl_fetches_from_a_linux_server() {
     let dir = std::env::temp_dir().join(format!("netstep-tap-www-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("hello.txt"), "hello from Linux\n").expect("file");
-    let mut server = in_ns(
-        &ns,
-        &[
-            "python3",
-            "-u",
-            "-m",
-            "http.server",
-            "8000",
-            "--bind",
-            "10.199.0.1",
-        ],
-    )
-    .current_dir(&dir)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("python3 http.server");
-    // It prints "Serving HTTP on …" once it listens: read that line before connecting.
-    let mut ready = String::new();
-    BufReader::new(server.stdout.as_mut().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("server starts");
-    assert!(ready.starts_with("Serving HTTP"), "{ready}");
+    let mut server = http_server(&ns, &dir, &["8000", "--bind", "10.199.0.1"]);
     // The foreground curl runs the world in real time until it exits.
     exec(
         &mut r,
@@ -220,27 +216,7 @@ fn ten_megabytes_each_way_arrive_intact() {
     );
     // netstep downloads from Linux's http.server.
     std::fs::write(dir.join("big.bin"), &data).expect("file");
-    let mut server = in_ns(
-        &ns,
-        &[
-            "python3",
-            "-u",
-            "-m",
-            "http.server",
-            "8000",
-            "--bind",
-            "10.199.0.1",
-        ],
-    )
-    .current_dir(&dir)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("python3 http.server");
-    let mut ready = String::new();
-    BufReader::new(server.stdout.as_mut().expect("stdout"))
-        .read_line(&mut ready)
-        .expect("server starts");
+    let mut server = http_server(&ns, &dir, &["8000", "--bind", "10.199.0.1"]);
     exec(
         &mut r,
         "h: curl -s -m 60 -o /root/big.bin http://10.199.0.1:8000/big.bin\nexpect exit 0",
@@ -405,16 +381,7 @@ fn a_netstep_director_balances_over_linux_real_servers() {
         let dir = std::env::temp_dir().join(format!("netstep-tap-rs{}-{id}", i + 1));
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("index.html"), format!("linux rs{}\n", i + 1)).expect("page");
-        let mut server = in_ns(n, &["python3", "-u", "-m", "http.server", "80"])
-            .current_dir(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("http.server");
-        let mut ready = String::new();
-        BufReader::new(server.stdout.as_mut().expect("stdout"))
-            .read_line(&mut ready)
-            .expect("server starts");
+        let server = http_server(n, &dir, &["80"]);
         servers.push((server, dir));
     }
     exec(
