@@ -6,6 +6,7 @@ use super::{icmp, ip_forward, tcp_ipv4, Kernel};
 use crate::sim::Ctx;
 use crate::why;
 use smoltcp::wire::Ipv4Packet;
+use std::net::Ipv4Addr;
 
 /// ip_rcv: an IPv4 packet arrived on `dev` (`pkt_type` says how the frame was addressed).
 pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data: &[u8]) {
@@ -17,13 +18,17 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
     if k.sysctl.rp_filter_any && !fib_validate_source(k, ctx, dev, pkt) {
         return;
     }
+    if dst.is_multicast() {
+        ip_rcv_multicast(k, ctx, dev, pkt, dst);
+        return;
+    }
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
         // LOCAL_IN: a virtual service's packets go to IPVS instead of the local stack.
         if !broadcast && super::ipvs::core::ip_vs_in(k, ctx, pkt, mark) {
             return;
         }
-        ip_local_deliver(k, ctx, pkt, broadcast);
+        ip_local_deliver(k, ctx, dev, pkt, broadcast);
         return;
     }
     if pkt_type != PktType::Host {
@@ -40,6 +45,21 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         return;
     }
     ip_forward::ip_forward(k, ctx, dev, pkt);
+}
+
+/// A multicast packet is for this host when some socket joined its group on the device it
+/// came in on (ip_check_mc_rcu); a host without multicast routing never forwards it.
+fn ip_rcv_multicast(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8], group: Ipv4Addr) {
+    if k.sockets.is_member(dev, group) {
+        ip_local_deliver(k, ctx, dev, pkt, true);
+    } else {
+        why!(
+            ctx,
+            "ip",
+            "multicast {group}: no socket joined it on {}: dropped",
+            k.dev_name(dev)
+        );
+    }
 }
 
 /// NF_INET_PRE_ROUTING: the mangle table's rules give the packet its firewall mark.
@@ -121,10 +141,13 @@ fn checked_packet<'a>(ctx: &mut Ctx, data: &'a [u8]) -> Option<&'a [u8]> {
     data.get(..p.total_len() as usize)
 }
 
-/// ip_local_deliver: hand the packet to its protocol.
-pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bool) {
+/// ip_local_deliver: hand the packet that came in on `dev` to the raw sockets of its
+/// protocol, then to the protocol itself. `broadcast` covers multicast too: neither is
+/// answered with ICMP errors or taken by TCP.
+pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8], broadcast: bool) {
     let p = Ipv4Packet::new_unchecked(pkt);
     let proto = u8::from(p.next_header());
+    let raw = super::raw::raw_local_deliver(k, ctx, dev, pkt);
     match proto {
         1 => icmp::icmp_rcv(k, ctx, pkt, broadcast),
         17 => super::udp::udp_rcv(k, ctx, pkt, broadcast),
@@ -132,6 +155,7 @@ pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], broadcast: bo
         // Linux drops TCP that was not sent to this host alone (not PACKET_HOST).
         6 if broadcast => why!(ctx, "tcp", "TCP to a broadcast address dropped"),
         6 => tcp_ipv4::tcp_rcv(k, ctx, pkt),
+        _ if raw => {}
         _ => {
             why!(ctx, "ip", "no handler for IP protocol {proto} here");
             if !broadcast {

@@ -28,6 +28,12 @@ pub enum Errno {
     BadFd,
     /// EDESTADDRREQ: send() on an unconnected datagram socket.
     DestAddrReq,
+    /// EINVAL.
+    Inval,
+    /// ENETDOWN: the device is down.
+    NetDown,
+    /// EAGAIN: a full queue.
+    Again,
 }
 
 impl Errno {
@@ -44,6 +50,9 @@ impl Errno {
             Errno::Pipe => "Broken pipe",
             Errno::BadFd => "Bad file descriptor",
             Errno::DestAddrReq => "Destination address required",
+            Errno::Inval => "Invalid argument",
+            Errno::NetDown => "Network is down",
+            Errno::Again => "Resource temporarily unavailable",
         }
     }
 }
@@ -90,6 +99,9 @@ pub enum OutRoute {
 
 /// ip_route_output: where a packet to `dst` goes and which source address it gets.
 pub fn route_output(k: &Kernel, dst: Ipv4Addr, oif: Option<usize>) -> Result<OutRoute, Errno> {
+    if let (Some(dev), true) = (oif, dst.is_multicast() || dst.is_broadcast()) {
+        return route_link_scope(k, dst, dev);
+    }
     if let Some(dev) = oif {
         return route_bound(k, dst, dev);
     }
@@ -106,6 +118,23 @@ pub fn route_output(k: &Kernel, dst: Ipv4Addr, oif: Option<usize>) -> Result<Out
         FibResult::Unreachable { .. } => Err(Errno::HostUnreach),
         FibResult::NoRoute => Err(Errno::NetUnreach),
     }
+}
+
+/// Multicast or limited broadcast out of a chosen device needs no route: it goes on that
+/// link, from the device's own address (ip_route_output_key_hash_rcu's link-scope case).
+fn route_link_scope(k: &Kernel, dst: Ipv4Addr, dev: usize) -> Result<OutRoute, Errno> {
+    let d = k.devs.get(dev).ok_or(Errno::NoDev)?;
+    let src = d
+        .primaries()
+        .next()
+        .map(|a| a.addr)
+        .or_else(|| k.devs.select_addr(dev, dst))
+        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+    Ok(OutRoute::Remote {
+        dev,
+        nexthop: dst,
+        src,
+    })
 }
 
 /// With SO_BINDTODEVICE only routes through that device count.
@@ -210,5 +239,5 @@ pub fn loopback(k: &mut Kernel, pkt: Vec<u8>) {
         lo.stats.rx_packets += 1;
         lo.stats.rx_bytes += pkt.len() as u64;
     }
-    k.backlog.push_back(pkt);
+    k.backlog.push_back((1, pkt));
 }

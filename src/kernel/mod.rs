@@ -4,8 +4,11 @@
 //! goes down: ip_output → fib → arp (neighbour) → dev (xmit). Reasons for every decision are
 //! recorded on the event's `Ctx`.
 
+pub mod af_packet;
+pub mod af_unix;
 pub mod arp;
 pub mod dev;
+pub mod devinet;
 pub mod fib;
 pub mod icmp;
 pub mod ip_forward;
@@ -18,6 +21,7 @@ pub mod neighbour;
 pub mod netdev;
 pub mod process;
 pub mod procfs;
+pub mod raw;
 pub mod slab;
 pub mod socket;
 pub mod sysctl;
@@ -34,6 +38,7 @@ pub mod vfs;
 use crate::sim::rng::Rng;
 use crate::sim::Ctx;
 use netdev::{DevKind, Mac, NetDevs};
+use smoltcp::wire::Ipv4Packet;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
@@ -52,7 +57,9 @@ pub struct Kernel {
     pub vfs: vfs::Vfs,
     pub rng: Rng,
     /// Packets sent to ourselves, waiting to come back in on `lo`.
-    pub backlog: VecDeque<Vec<u8>>,
+    /// Packets sent to ourselves, with the device they come back in on (`lo`, or the
+    /// device of a looped-back multicast).
+    pub backlog: VecDeque<(usize, Vec<u8>)>,
     pub lab_hosts: LabHosts,
     pub tcp: tcp::Tcp,
     /// The login shell of the node's terminal: `$$` in every lab line, and the owner of the
@@ -134,10 +141,13 @@ impl Kernel {
     pub fn run_backlog(&mut self, ctx: &mut Ctx) {
         // Bounded: a packet looping back to itself forever would otherwise never end.
         for _ in 0..10_000 {
-            let Some(pkt) = self.backlog.pop_front() else {
+            let Some((dev, pkt)) = self.backlog.pop_front() else {
                 return;
             };
-            ip_input::ip_local_deliver(self, ctx, &pkt, false);
+            let multicast = Ipv4Packet::new_unchecked(&pkt[..])
+                .dst_addr()
+                .is_multicast();
+            ip_input::ip_local_deliver(self, ctx, dev, &pkt, multicast);
         }
     }
 

@@ -277,8 +277,28 @@ fn reachable_time(k: &mut Kernel) -> u64 {
     base / 2 + k.rng.below(base)
 }
 
+/// arp_constructor's NUD_NOARP cases: a multicast group's MAC is computed (arp_mc_map:
+/// 01:00:5e and the group's low 23 bits) and a broadcast goes to ff:ff:ff:ff:ff:ff; neither
+/// is asked for.
+fn noarp_mac(k: &Kernel, dev: usize, ip: Ipv4Addr) -> Option<Mac> {
+    if ip.is_multicast() {
+        let o = ip.octets();
+        return Some([0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]]);
+    }
+    let subnet_broadcast = || {
+        k.devs
+            .get(dev)
+            .is_some_and(|d| d.addrs.iter().any(|a| a.broadcast == Some(ip)))
+    };
+    (ip.is_broadcast() || subnet_broadcast()).then_some(BROADCAST_MAC)
+}
+
 /// neigh_resolve_output: send an IP packet to `nexthop` on `dev`, resolving its address first.
 pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr, pkt: Vec<u8>) {
+    if let Some(mac) = noarp_mac(k, dev, nexthop) {
+        dev::xmit_ip(k, ctx, dev, mac, pkt);
+        return;
+    }
     let i = match k.neigh.index(dev, nexthop) {
         Some(i) => i,
         None => k.neigh.create(dev, nexthop, ctx.now),

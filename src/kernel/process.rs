@@ -8,8 +8,13 @@ use crate::sim::{Ctx, Time};
 use std::collections::BTreeMap;
 
 pub enum Poll {
-    /// Waiting: for a socket, or until the given time at the latest.
+    /// Waiting: for a socket, or until the given time at the latest. The process is polled
+    /// after every event of its host (it may be waiting on TCP, whose readiness smoltcp keeps).
     Wait(Option<Time>),
+    /// Asleep until the given time, a signal, a child's end, or input on one of its raw, UDP,
+    /// packet or unix sockets; not polled otherwise (daemons that sit idle most of the time:
+    /// systemd, keepalived's VRRP child).
+    Idle(Option<Time>),
     Exit(i32),
     /// A daemon detaching from its terminal (fork, parent exits 0): the shell moves the
     /// program into a background process of its own and goes on.
@@ -36,6 +41,42 @@ impl Sys<'_> {
     pub fn eprint(&mut self, text: &str) {
         self.err.push_str(text);
     }
+
+    /// fork() + exec of `prog` as a child of this process.
+    pub fn fork(&mut self, name: &str, cmdline: &str, prog: Box<dyn Program>) -> Pid {
+        let now = self.ctx.now;
+        self.k.procs.fork(self.pid, now, (name, cmdline), prog)
+    }
+
+    /// waitpid(pid, WNOHANG): the status of a child that has ended.
+    pub fn child_status(&self, pid: Pid) -> Option<i32> {
+        self.k.procs.procs.get(&pid).and_then(|p| p.status)
+    }
+
+    /// Whether a child ended since the last call (a SIGCHLD handler's flag).
+    pub fn take_sigchld(&mut self) -> bool {
+        self.k
+            .procs
+            .procs
+            .get_mut(&self.pid)
+            .is_some_and(|p| std::mem::take(&mut p.sigchld))
+    }
+
+    /// getenv(3).
+    pub fn getenv(&self, name: &str) -> Option<String> {
+        let p = self.k.procs.procs.get(&self.pid)?;
+        p.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// prctl(PR_SET_PDEATHSIG, sig).
+    pub fn set_pdeathsig(&mut self, sig: Signal) {
+        if let Some(p) = self.k.procs.procs.get_mut(&self.pid) {
+            p.pdeathsig = Some(sig);
+        }
+    }
 }
 
 pub trait Program {
@@ -44,6 +85,17 @@ pub trait Program {
     /// SIGINT (Ctrl-C, or the lab ending): finish up and return the exit status.
     fn interrupt(&mut self, _sys: &mut Sys) -> i32 {
         130
+    }
+    /// A catchable signal arrived (SIGKILL never reaches a program). The default is what
+    /// netstep's tools do: run the SIGINT handler (tcpdump's statistics) and end, with the
+    /// handler's status for SIGINT and 128 + the signal's number for the others. A daemon
+    /// that handles a signal and goes on (SIGHUP: reload) returns `Poll::Wait`.
+    fn signal(&mut self, sys: &mut Sys, sig: Signal) -> Poll {
+        let code = self.interrupt(sys);
+        Poll::Exit(match sig {
+            Signal::Int => code,
+            _ => 128 + sig.number(),
+        })
     }
     /// What the shell connected to its standard input (a heredoc, a file, a pipe), given
     /// before the first poll. Programs that read no input ignore it.
@@ -66,34 +118,74 @@ pub struct Proc {
     pub daemon: bool,
     /// When it started (`ps -ef`'s STIME).
     pub started: Time,
+    /// The parent: 1 (init) for the lab's commands and for daemons, which init adopts.
+    pub ppid: Pid,
+    /// The control group, a systemd unit's (`/system.slice/keepalived.service`); children
+    /// are born into their parent's.
+    pub cgroup: Option<String>,
+    /// prctl(PR_SET_PDEATHSIG): the signal the process gets when its parent dies.
+    pub pdeathsig: Option<Signal>,
+    /// A child ended and the parent has not looked yet (SIGCHLD, which wakes it).
+    pub sigchld: bool,
+    /// Asleep in `Poll::Idle`: run only when woken.
+    pub idle: bool,
+    /// Environment variables set for it (systemd's NOTIFY_SOCKET); children inherit them.
+    pub env: Vec<(String, String)>,
 }
 
 /// The signals `kill` sends that netstep's programs react to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
+    Hup,
     Int,
-    Term,
     Kill,
+    Usr1,
+    Usr2,
+    Term,
 }
+
+/// (number, name) as `kill -l` lists them, for the signals netstep delivers.
+const SIGNALS: [(i32, &str, Signal); 6] = [
+    (1, "HUP", Signal::Hup),
+    (2, "INT", Signal::Int),
+    (9, "KILL", Signal::Kill),
+    (10, "USR1", Signal::Usr1),
+    (12, "USR2", Signal::Usr2),
+    (15, "TERM", Signal::Term),
+];
 
 impl Signal {
     /// `-2`, `-INT`, `-SIGINT`, `INT` … as kill(1) accepts them.
     pub fn parse(text: &str) -> Option<Signal> {
         let t = text.trim_start_matches('-').to_ascii_uppercase();
-        match t.trim_start_matches("SIG") {
-            "2" | "INT" => Some(Signal::Int),
-            "15" | "TERM" => Some(Signal::Term),
-            "9" | "KILL" => Some(Signal::Kill),
-            _ => None,
-        }
+        let t = t.trim_start_matches("SIG");
+        SIGNALS
+            .iter()
+            .find(|(n, name, _)| *name == t || n.to_string() == t)
+            .map(|(_, _, s)| *s)
     }
 
     pub fn number(self) -> i32 {
-        match self {
-            Signal::Int => 2,
-            Signal::Term => 15,
-            Signal::Kill => 9,
-        }
+        SIGNALS.iter().find(|s| s.2 == self).map_or(0, |s| s.0)
+    }
+
+    /// `KILL`, `TERM` … (what systemd prints after `signal=`).
+    pub fn name(self) -> &'static str {
+        SIGNALS.iter().find(|s| s.2 == self).map_or("?", |s| s.1)
+    }
+
+    /// The signal with this number, when netstep knows it.
+    pub fn from_number(n: i32) -> Option<Signal> {
+        SIGNALS.iter().find(|s| s.0 == n).map(|s| s.2)
+    }
+
+    /// `kill -l`'s lines for the signals netstep delivers.
+    pub fn list() -> String {
+        let cells: Vec<String> = SIGNALS
+            .iter()
+            .map(|(n, name, _)| format!("{n:>2}) SIG{name}"))
+            .collect();
+        format!("{}\n", cells.join("\t"))
     }
 }
 
@@ -141,9 +233,86 @@ impl ProcTable {
                 background,
                 daemon: false,
                 started: Time::ZERO,
+                ppid: 1,
+                cgroup: None,
+                pdeathsig: None,
+                sigchld: false,
+                idle: false,
+                env: Vec::new(),
             },
         );
         pid
+    }
+
+    /// PID 1, started by the kernel at boot.
+    pub fn insert_init(&mut self, name: &str, cmdline: &str, prog: Box<dyn Program>) {
+        let next = self.next_pid;
+        self.next_pid = 1;
+        let pid = self.insert(name, cmdline, prog, false);
+        self.next_pid = next;
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.ppid = 0;
+            p.daemon = true;
+            p.cgroup = Some("/init.scope".into());
+        }
+    }
+
+    /// fork(): a child of `parent`, in its control group, started at `now` and run at
+    /// once. A daemon's children are daemons.
+    pub fn fork(
+        &mut self,
+        parent: Pid,
+        now: Time,
+        (name, cmdline): (&str, &str),
+        prog: Box<dyn Program>,
+    ) -> Pid {
+        let (cgroup, daemon, env) = self
+            .procs
+            .get(&parent)
+            .map_or((None, true, Vec::new()), |p| {
+                (p.cgroup.clone(), p.daemon, p.env.clone())
+            });
+        let pid = self.insert(name, cmdline, prog, true);
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.ppid = parent;
+            p.cgroup = cgroup;
+            p.daemon = daemon;
+            p.started = now;
+            p.env = env;
+        }
+        pid
+    }
+
+    /// What the kernel does when `pid` has ended with `status` (do_exit, exit_notify): the
+    /// parent is woken with SIGCHLD, children go to init and get their parent-death signal.
+    pub fn exited(&mut self, pid: Pid, status: i32, now: Time) {
+        let ppid = match self.procs.get_mut(&pid) {
+            Some(p) => {
+                p.status = Some(status);
+                p.wake = None;
+                p.prog = None;
+                p.ppid
+            }
+            None => return,
+        };
+        if let Some(parent) = self.procs.get_mut(&ppid).filter(|p| p.status.is_none()) {
+            parent.sigchld = true;
+            parent.wake = Some(now);
+        }
+        let orphans: Vec<(Pid, Option<Signal>)> = self
+            .procs
+            .values()
+            .filter(|c| c.ppid == pid && c.status.is_none())
+            .map(|c| (c.pid, c.pdeathsig))
+            .collect();
+        for (child, sig) in orphans {
+            if let Some(c) = self.procs.get_mut(&child) {
+                c.ppid = 1;
+            }
+            if let Some(sig) = sig {
+                self.kill(child, sig);
+            }
+        }
     }
 
     pub fn next_wake(&self) -> Option<Time> {
@@ -165,5 +334,11 @@ impl ProcTable {
 
     pub fn running(&self) -> impl Iterator<Item = &Proc> {
         self.procs.values().filter(|p| p.status.is_none())
+    }
+
+    /// The live processes of a control group (a systemd unit's), oldest first.
+    pub fn in_cgroup<'a>(&'a self, cgroup: &'a str) -> impl Iterator<Item = &'a Proc> + 'a {
+        self.running()
+            .filter(move |p| p.cgroup.as_deref() == Some(cgroup))
     }
 }

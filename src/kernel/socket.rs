@@ -1,9 +1,11 @@
 //! Sockets: the syscall surface between user-space programs and the kernel.
 //!
-//! Three kinds live here: ping sockets (ICMP echo by identifier, with the ICMP errors that
-//! quote their packets), UDP sockets (udp.rs binds, connects, sends and demultiplexes them)
-//! and packet sockets (tcpdump: every frame on a device, both ways). TCP has its own table
-//! (tcp.rs), since smoltcp keeps its state.
+//! Four kinds live here: ping sockets (ICMP echo by identifier, with the ICMP errors that
+//! quote their packets), UDP sockets (udp.rs binds, connects, sends and demultiplexes them),
+//! raw IP sockets (raw.rs: keepalived's VRRP) and packet sockets (tcpdump: every frame on a
+//! device, both ways; af_packet.rs sends on them). TCP has its own table (tcp.rs), since
+//! smoltcp keeps its state. Multicast memberships (IP_ADD_MEMBERSHIP) belong to sockets and
+//! are counted per device here, as the kernel's in_device mc_list counts its users.
 
 use crate::sim::Time;
 use std::collections::{BTreeMap, VecDeque};
@@ -43,9 +45,14 @@ pub enum SockKind {
         ident: u16,
     },
     Udp(super::udp::UdpSock),
-    /// `dev: None` listens on every device (`tcpdump -i any`).
+    Raw(super::raw::RawSock),
+    /// AF_UNIX datagrams (af_unix.rs); its path, if bound, is in `Sockets::paths`.
+    Unix,
+    /// `dev: None` listens on every device (`tcpdump -i any`); `ethertype: None` takes
+    /// every protocol (ETH_P_ALL), `Some(t)` only frames of that type.
     Packet {
         dev: Option<usize>,
+        ethertype: Option<u16>,
     },
 }
 
@@ -66,6 +73,8 @@ pub enum Msg {
         outgoing: bool,
         frame: Vec<u8>,
     },
+    /// A unix datagram and the path of the socket that sent it.
+    Unix { from: Option<String>, data: Vec<u8> },
 }
 
 impl Msg {
@@ -75,6 +84,7 @@ impl Msg {
             Msg::Ip { packet, .. } => packet.len(),
             Msg::Dgram { data, .. } => data.len(),
             Msg::Frame { frame, .. } => frame.len(),
+            Msg::Unix { data, .. } => data.len(),
         }
     }
 }
@@ -84,6 +94,8 @@ pub struct Socket {
     pub owner: Pid,
     pub kind: SockKind,
     pub rx: VecDeque<Msg>,
+    /// Multicast groups joined on this socket: (device, group).
+    pub groups: Vec<(usize, Ipv4Addr)>,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +103,13 @@ pub struct Sockets {
     next: SockId,
     map: BTreeMap<SockId, Socket>,
     packet_sockets: usize,
+    raw_sockets: usize,
+    /// Joined groups per device with their number of sockets (the device's mc_list).
+    mc: BTreeMap<(usize, Ipv4Addr), u32>,
+    /// Bound unix socket paths.
+    paths: BTreeMap<String, SockId>,
+    /// Owners of sockets that got input since the host last looked (see `take_woken`).
+    woken: Vec<Pid>,
 }
 
 /// A socket receive queue holds at most this many messages (the rest are dropped, as when
@@ -100,8 +119,10 @@ const RX_LIMIT: usize = 10_000;
 impl Sockets {
     pub fn open(&mut self, owner: Pid, kind: SockKind) -> SockId {
         self.next += 1;
-        if matches!(kind, SockKind::Packet { .. }) {
-            self.packet_sockets += 1;
+        match kind {
+            SockKind::Packet { .. } => self.packet_sockets += 1,
+            SockKind::Raw(_) => self.raw_sockets += 1,
+            _ => {}
         }
         self.map.insert(
             self.next,
@@ -109,6 +130,7 @@ impl Sockets {
                 owner,
                 kind,
                 rx: VecDeque::new(),
+                groups: Vec::new(),
             },
         );
         self.next
@@ -116,10 +138,90 @@ impl Sockets {
 
     pub fn close(&mut self, id: SockId) {
         if let Some(s) = self.map.remove(&id) {
-            if matches!(s.kind, SockKind::Packet { .. }) {
-                self.packet_sockets -= 1;
+            match s.kind {
+                SockKind::Packet { .. } => self.packet_sockets -= 1,
+                SockKind::Raw(_) => self.raw_sockets -= 1,
+                _ => {}
+            }
+            for g in s.groups {
+                self.drop_group(g);
+            }
+            self.paths.retain(|_, s| *s != id);
+        }
+    }
+
+    /// bind() of a unix socket to a path.
+    pub fn bind_path(&mut self, id: SockId, path: &str) -> Result<(), super::ip_output::Errno> {
+        if self.paths.contains_key(path) {
+            return Err(super::ip_output::Errno::AddrInUse);
+        }
+        if !matches!(self.map.get(&id).map(|s| s.kind), Some(SockKind::Unix)) {
+            return Err(super::ip_output::Errno::BadFd);
+        }
+        self.paths.insert(path.to_string(), id);
+        Ok(())
+    }
+
+    /// The socket bound to a unix path.
+    pub fn bound(&self, path: &str) -> Option<SockId> {
+        self.paths.get(path).copied()
+    }
+
+    /// The path a unix socket is bound to.
+    pub fn path_of(&self, id: SockId) -> Option<&str> {
+        self.paths
+            .iter()
+            .find(|(_, s)| **s == id)
+            .map(|(p, _)| p.as_str())
+    }
+
+    /// IP_ADD_MEMBERSHIP: false (EADDRINUSE) when the socket already joined it there.
+    pub fn join(&mut self, id: SockId, dev: usize, group: Ipv4Addr) -> bool {
+        let Some(s) = self.map.get_mut(&id) else {
+            return false;
+        };
+        if s.groups.contains(&(dev, group)) {
+            return false;
+        }
+        s.groups.push((dev, group));
+        *self.mc.entry((dev, group)).or_insert(0) += 1;
+        true
+    }
+
+    /// IP_DROP_MEMBERSHIP: false (EADDRNOTAVAIL) when the socket had not joined it.
+    pub fn leave(&mut self, id: SockId, dev: usize, group: Ipv4Addr) -> bool {
+        let Some(s) = self.map.get_mut(&id) else {
+            return false;
+        };
+        let Some(i) = s.groups.iter().position(|g| *g == (dev, group)) else {
+            return false;
+        };
+        s.groups.remove(i);
+        self.drop_group((dev, group));
+        true
+    }
+
+    fn drop_group(&mut self, g: (usize, Ipv4Addr)) {
+        if let Some(n) = self.mc.get_mut(&g) {
+            *n -= 1;
+            if *n == 0 {
+                self.mc.remove(&g);
             }
         }
+    }
+
+    /// ip_check_mc_rcu: has some socket joined `group` on `dev`? 224.0.0.1 (all hosts) is
+    /// joined by every multicast-capable device.
+    pub fn is_member(&self, dev: usize, group: Ipv4Addr) -> bool {
+        group == Ipv4Addr::new(224, 0, 0, 1) || self.mc.contains_key(&(dev, group))
+    }
+
+    /// The groups joined on `dev`, with their users (`ip maddr`, `netstat -g`).
+    pub fn groups_on(&self, dev: usize) -> Vec<(Ipv4Addr, u32)> {
+        self.mc
+            .range((dev, Ipv4Addr::UNSPECIFIED)..=(dev, Ipv4Addr::BROADCAST))
+            .map(|((_, g), n)| (*g, *n))
+            .collect()
     }
 
     /// A process exited: its sockets close.
@@ -149,6 +251,11 @@ impl Sockets {
         self.map.get(&id).is_some_and(|s| !s.rx.is_empty())
     }
 
+    /// Whether any raw IP socket is open (most hosts have none: their input skips the scan).
+    pub fn has_raw(&self) -> bool {
+        self.raw_sockets > 0
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&SockId, &Socket)> {
         self.map.iter()
     }
@@ -166,6 +273,7 @@ impl Sockets {
         match self.map.get_mut(&id) {
             Some(s) if s.rx.len() < RX_LIMIT => {
                 s.rx.push_back(msg);
+                self.woken.push(s.owner);
                 true
             }
             _ => false,
@@ -177,10 +285,22 @@ impl Sockets {
         for s in self.map.values_mut().filter(|s| matches(&s.kind)) {
             if s.rx.len() < RX_LIMIT {
                 s.rx.push_back(msg.clone());
+                self.woken.push(s.owner);
             }
             hit = true;
         }
         hit
+    }
+
+    /// The processes that got input since the last call: a process sleeping in `Poll::Idle`
+    /// runs when one of its sockets becomes readable (sk_data_ready wakes the waiter).
+    pub fn take_woken(&mut self) -> Vec<Pid> {
+        std::mem::take(&mut self.woken)
+    }
+
+    /// Whether some process has input it has not been woken for.
+    pub fn any_woken(&self) -> bool {
+        !self.woken.is_empty()
     }
 
     pub fn deliver_ping(&mut self, ident: u16, at: Time, packet: &[u8]) -> bool {
@@ -199,11 +319,16 @@ impl Sockets {
             .any(|s| s.kind == SockKind::Ping { ident })
     }
 
-    /// Copies a frame to every packet socket on `dev` (the tcpdump tap).
+    /// Copies a frame to every packet socket on `dev` that takes its protocol (the tcpdump
+    /// tap).
     pub fn tap(&mut self, dev: usize, outgoing: bool, frame: &[u8], at: Time) {
         if self.packet_sockets == 0 {
             return;
         }
+        let ethertype = match frame {
+            [_, _, _, _, _, _, _, _, _, _, _, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
+            _ => 0,
+        };
         let msg = Msg::Frame {
             at,
             dev,
@@ -211,7 +336,10 @@ impl Sockets {
             frame: frame.to_vec(),
         };
         self.push(
-            |k| matches!(k, SockKind::Packet { dev: d } if d.is_none_or(|d| d == dev)),
+            |k| {
+                matches!(k, SockKind::Packet { dev: d, ethertype: t }
+                    if d.is_none_or(|d| d == dev) && t.is_none_or(|t| t == ethertype))
+            },
             msg,
         );
     }

@@ -14,9 +14,9 @@ pub struct Host {
 impl Host {
     pub fn new(name: &str, rng: Rng) -> Host {
         // Boot has run a few hundred processes before the lab's first command.
-        Host {
-            kernel: Kernel::new(name, rng),
-        }
+        let mut kernel = Kernel::new(name, rng);
+        crate::user::boot(&mut kernel);
+        Host { kernel }
     }
 
     pub fn receive(&mut self, port: usize, frame: &[u8], ctx: &mut Ctx) {
@@ -66,7 +66,7 @@ impl Host {
         for _ in 0..1000 {
             self.kernel.run_backlog(ctx);
             let ran = self.poll_all(ctx) | self.deliver_signals(ctx);
-            if self.kernel.backlog.is_empty() && !ran {
+            if self.kernel.backlog.is_empty() && !ran && !self.kernel.sockets.any_woken() {
                 return;
             }
         }
@@ -75,15 +75,26 @@ impl Host {
     /// Polls every live process whose wake time has come or that may have input. Returns
     /// whether any process produced output or exited (then another round may be needed).
     fn poll_all(&mut self, ctx: &mut Ctx) -> bool {
-        let pids: Vec<Pid> = self.kernel.procs.running().map(|p| p.pid).collect();
+        let woken = self.kernel.sockets.take_woken();
+        let now = ctx.now;
+        let pids: Vec<Pid> = self
+            .kernel
+            .procs
+            .running()
+            .filter(|p| {
+                !p.idle || p.sigchld || p.wake.is_some_and(|t| t <= now) || woken.contains(&p.pid)
+            })
+            .map(|p| p.pid)
+            .collect();
         let mut changed = false;
         for pid in pids {
-            changed |= self.poll(pid, ctx, false);
+            changed |= self.poll(pid, ctx, None);
         }
         changed
     }
 
-    fn poll(&mut self, pid: Pid, ctx: &mut Ctx, interrupt: bool) -> bool {
+    /// Runs a process: a poll, or its handler for `signal`.
+    fn poll(&mut self, pid: Pid, ctx: &mut Ctx, signal: Option<Signal>) -> bool {
         let Some(proc) = self.kernel.procs.procs.get_mut(&pid) else {
             return false;
         };
@@ -97,10 +108,9 @@ impl Host {
             out: String::new(),
             err: String::new(),
         };
-        let result = if interrupt {
-            Poll::Exit(prog.interrupt(&mut sys))
-        } else {
-            prog.poll(&mut sys)
+        let result = match signal {
+            Some(sig) => prog.signal(&mut sys, sig),
+            None => prog.poll(&mut sys),
         };
         let (out, err) = (sys.out, sys.err);
         let changed = !out.is_empty() || !err.is_empty() || matches!(result, Poll::Exit(_));
@@ -112,6 +122,12 @@ impl Host {
         match result {
             Poll::Wait(t) => {
                 proc.wake = t;
+                proc.idle = false;
+                proc.prog = Some(prog);
+            }
+            Poll::Idle(t) => {
+                proc.wake = t;
+                proc.idle = true;
                 proc.prog = Some(prog);
             }
             // A process that is already on its own has nothing to detach from.
@@ -119,36 +135,39 @@ impl Host {
                 proc.wake = None;
                 proc.prog = Some(prog);
             }
-            Poll::Exit(code) => {
-                proc.status = Some(code);
-                proc.wake = None;
-                self.kernel.sockets.close_owner(pid);
-                tcp::close_owner(&mut self.kernel, ctx, pid);
-            }
+            Poll::Exit(code) => self.exit(pid, code, ctx),
         }
         changed
     }
 
-    /// Delivers the signals `kill` queued. SIGINT and SIGTERM run the program's handler
-    /// (its summary, its cleanup); SIGKILL runs no handler, so what it would have printed is
-    /// lost, but the kernel still releases what the process held.
+    /// do_exit: the process is gone; the kernel releases what it held and tells its parent
+    /// and children.
+    fn exit(&mut self, pid: Pid, code: i32, ctx: &mut Ctx) {
+        self.kernel.procs.exited(pid, code, ctx.now);
+        self.kernel.sockets.close_owner(pid);
+        tcp::close_owner(&mut self.kernel, ctx, pid);
+    }
+
+    /// Delivers the signals `kill` queued. A catchable one runs the program's handler (its
+    /// summary, its cleanup, a reload); SIGKILL runs nothing of the program: it is gone,
+    /// and only the kernel releases what it held.
     fn deliver_signals(&mut self, ctx: &mut Ctx) -> bool {
         let signals = std::mem::take(&mut self.kernel.procs.signals);
         let any = !signals.is_empty();
         for (pid, sig) in signals {
-            let before = self
+            let alive = self
                 .kernel
                 .procs
                 .procs
                 .get(&pid)
-                .map_or(0, |p| p.terminal.len());
-            self.poll(pid, ctx, true);
-            if let Some(p) = self.kernel.procs.procs.get_mut(&pid) {
-                if sig == Signal::Kill {
-                    p.terminal.truncate(before);
-                }
-                if sig != Signal::Int {
-                    p.status = Some(128 + sig.number());
+                .is_some_and(|p| p.status.is_none());
+            match sig {
+                _ if !alive => {}
+                // init cannot be killed: the kernel drops SIGKILL for PID 1.
+                Signal::Kill if pid == 1 => {}
+                Signal::Kill => self.exit(pid, 128 + sig.number(), ctx),
+                _ => {
+                    self.poll(pid, ctx, Some(sig));
                 }
             }
         }
@@ -164,7 +183,7 @@ impl Host {
             .get(&pid)
             .is_some_and(|p| p.status.is_none())
         {
-            self.poll(pid, ctx, true);
+            self.poll(pid, ctx, Some(Signal::Int));
             self.settle(ctx);
         }
     }

@@ -54,7 +54,7 @@ fn route(
                 "real server {} is this host: local delivery",
                 c.daddr
             );
-            ip_input::ip_local_deliver(k, ctx, pkt, false);
+            ip_input::ip_local_deliver(k, ctx, 1, pkt, false);
             None
         }
         Err(e) => {

@@ -1,4 +1,4 @@
-//! The C library's networking side that programs link against: the resolver.
+//! The C library's side that programs link against: the resolver, and syslog(3).
 //!
 //! glibc's getaddrinfo() reads /etc/hosts (files), then asks the name servers of
 //! /etc/resolv.conf (dns), as nsswitch.conf's `hosts: files dns` orders it. On Linux it
@@ -8,3 +8,4 @@
 pub mod getaddrinfo;
 pub mod res_send;
 pub mod resolv_conf;
+pub mod syslog;

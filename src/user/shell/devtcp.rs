@@ -103,6 +103,8 @@ impl Program for Connect {
 pub struct Drain {
     pub sock: OpenSocket,
     pub fd: u32,
+    /// The command that reads the descriptor (`cat` in `cat <&8`): a read error is its.
+    pub reader: String,
 }
 
 impl Program for Drain {
@@ -129,7 +131,11 @@ impl Drain {
                 Recv::Data(d) => sys.print(&String::from_utf8_lossy(&d)),
                 Recv::WouldBlock => return Poll::Wait(None),
                 Recv::Eof => return Poll::Exit(0),
-                Recv::Error(_) => return self.failed(sys, "Bad file descriptor"),
+                Recv::Error(e) => {
+                    // read(2) failed in the reading command (`cat: -: Connection reset by peer`).
+                    sys.eprint(&format!("{}: -: {}\n", self.reader, e.message()));
+                    return Poll::Exit(1);
+                }
             }
         }
     }

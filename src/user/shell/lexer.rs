@@ -1,6 +1,7 @@
 //! The shell's grammar, a small bash subset: words with quotes and escapes, `$$`, `$?` and
-//! `$NAME`, redirections (`>`, `>>`, `<`, `N>&M`, `N<>`, `<<EOF`), pipes, `;`, `&&`, `||`
-//! and a trailing `&`. Labs and the REPL use this one parser.
+//! `$NAME`, command substitution (`$(…)` and backquotes), redirections (`>`, `>>`, `<`,
+//! `N>&M`, `N<>`, `<<EOF`), pipes, `;`, `&&`, `||` and a trailing `&`. Labs and the REPL use
+//! this one parser.
 
 use std::fmt;
 
@@ -9,7 +10,13 @@ use std::fmt;
 pub enum Part {
     Lit(String),
     Var(String),
+    /// `$(command)` or `` `command` ``: the command's output, when the word is expanded.
+    Cmd(String),
 }
+
+/// Command substitutions nested deeper than this are refused (bash has no fixed limit, but
+/// each level is a subshell; a runaway nesting must not exhaust the stack).
+pub const MAX_SUBST_DEPTH: usize = 16;
 
 /// A word as written; `quoted` words are never taken for operators or heredoc markers.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -26,15 +33,49 @@ impl Word {
         }
     }
 
-    /// The word with variables expanded by `var`.
+    /// The word with variables expanded by `var` (command substitutions give nothing).
     pub fn expand(&self, var: &dyn Fn(&str) -> String) -> String {
         self.parts
             .iter()
             .map(|p| match p {
                 Part::Lit(s) => s.clone(),
                 Part::Var(v) => var(v),
+                Part::Cmd(_) => String::new(),
             })
             .collect()
+    }
+
+    /// The command substitutions in the word, in order.
+    pub fn substitutions(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Cmd(c) => Some(c.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The word's fields: variables expanded, substitutions replaced by `outputs` (taken
+    /// in order), and, outside quotes, split at white space as bash splits them.
+    pub fn fields(
+        &self,
+        var: &dyn Fn(&str) -> String,
+        outputs: &mut dyn Iterator<Item = String>,
+    ) -> Vec<String> {
+        let mut text = String::new();
+        let mut substituted = false;
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => text.push_str(s),
+                Part::Var(v) => text.push_str(&var(v)),
+                Part::Cmd(_) => {
+                    substituted = true;
+                    text.push_str(outputs.next().unwrap_or_default().trim_end_matches('\n'));
+                }
+            }
+        }
+        if substituted && !self.quoted {
+            return text.split_whitespace().map(String::from).collect();
+        }
+        vec![text]
     }
 
     /// The literal text, for words without variables (operators, file names in tests).
@@ -193,6 +234,8 @@ fn read_word(chars: &[char]) -> Result<(Word, usize), SyntaxError> {
                 w.lit(&chars[i + 1].to_string());
                 i += 2;
             }
+            '$' if chars.get(i + 1) == Some(&'(') => i += read_subst(&chars[i..], &mut w)?,
+            '`' => i += read_backquote(&chars[i..], &mut w)?,
             '$' => i += read_var(&chars[i..], &mut w),
             _ => {
                 w.lit(&c.to_string());
@@ -214,6 +257,8 @@ fn read_double_quoted(chars: &[char], w: &mut WordBuilder) -> Result<usize, Synt
                 w.lit(&chars[i + 1].to_string());
                 i += 2;
             }
+            '$' if chars.get(i + 1) == Some(&'(') => i += read_subst(&chars[i..], w)?,
+            '`' => i += read_backquote(&chars[i..], w)?,
             '$' => i += read_var(&chars[i..], w),
             c => {
                 w.lit(&c.to_string());
@@ -222,6 +267,45 @@ fn read_double_quoted(chars: &[char], w: &mut WordBuilder) -> Result<usize, Synt
         }
     }
     Err(unterminated('"'))
+}
+
+/// `$(…)` up to its matching `)` (quotes and nested parentheses inside count); `$((…))`
+/// is arithmetic, which this shell does not do. Returns the length consumed.
+fn read_subst(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError> {
+    if chars.get(2) == Some(&'(') {
+        return Err(SyntaxError(
+            "arithmetic expansion $((…)) is not supported by netstep's shell".into(),
+        ));
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (j, &c) in chars.iter().enumerate().skip(2) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => {
+                w.cmd(&chars[2..j].iter().collect::<String>());
+                return Ok(j + 1);
+            }
+            (None, ')') => depth -= 1,
+            _ => {}
+        }
+    }
+    Err(SyntaxError(
+        "unexpected EOF while looking for matching `)'".into(),
+    ))
+}
+
+/// `` `…` ``: the old form of command substitution.
+fn read_backquote(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError> {
+    let end = chars[1..]
+        .iter()
+        .position(|&c| c == '`')
+        .ok_or_else(|| unterminated('`'))?;
+    w.cmd(&chars[1..1 + end].iter().collect::<String>());
+    Ok(end + 2)
 }
 
 /// `$$`, `$?`, `$NAME`, `${NAME}`; a lone `$` is literal. Returns the length consumed.
@@ -279,6 +363,10 @@ impl WordBuilder {
     fn var(&mut self, name: &str) {
         self.touched = true;
         self.parts.push(Part::Var(name.to_string()));
+    }
+    fn cmd(&mut self, line: &str) {
+        self.touched = true;
+        self.parts.push(Part::Cmd(line.to_string()));
     }
     fn finish(self) -> Word {
         let mut parts = self.parts;

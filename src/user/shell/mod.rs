@@ -44,6 +44,8 @@ struct Running {
     fds: [Dest; 2],
     /// Later stages of the same pipeline.
     rest: Vec<SimpleCmd>,
+    /// A command substitution: its output is kept for the command that asked for it.
+    subst: bool,
 }
 
 pub struct Shell {
@@ -58,6 +60,12 @@ pub struct Shell {
     drained: bool,
     /// Sockets a `> /dev/udp/H/P` opened for one command, closed when it ends.
     temps: Vec<OpenSocket>,
+    /// The outputs of the current command's substitutions, in order.
+    substs: Vec<String>,
+    /// The pipe's contents while a substitution runs (a pipeline stage's stdin).
+    stash: String,
+    /// How deep in command substitutions this shell runs.
+    depth: usize,
 }
 
 impl Shell {
@@ -72,7 +80,17 @@ impl Shell {
             pipe: String::new(),
             drained: false,
             temps: Vec::new(),
+            substs: Vec::new(),
+            stash: String::new(),
+            depth: 0,
         }
+    }
+
+    /// The subshell of a `$(…)` one level below `parent_depth`.
+    fn subshell(script: Script, parent_depth: usize) -> Shell {
+        let mut s = Shell::new(script, Vec::new());
+        s.depth = parent_depth + 1;
+        s
     }
 
     fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
@@ -86,7 +104,44 @@ impl Shell {
             "HOME" => "/root".into(),
             _ => String::new(),
         };
-        cmd.argv.iter().map(|w| w.expand(&var)).collect()
+        let mut outputs = self.substs.clone().into_iter();
+        cmd.argv
+            .iter()
+            .flat_map(|w| w.fields(&var, &mut outputs))
+            .collect()
+    }
+
+    /// Starts the next command substitution `cmd` needs, if any: it runs as a subshell
+    /// whose output is kept; the command is tried again when it ends. True when one runs.
+    fn substitute(&mut self, sys: &mut Sys, cmd: &SimpleCmd, rest: &mut Vec<SimpleCmd>) -> bool {
+        let pending: Vec<&str> = cmd.argv.iter().flat_map(|w| w.substitutions()).collect();
+        let Some(line) = pending.get(self.substs.len()) else {
+            return false;
+        };
+        if self.depth >= lexer::MAX_SUBST_DEPTH {
+            sys.eprint("bash: command substitution: nested too deeply\n");
+            self.substs.push(String::new());
+            return self.substitute(sys, cmd, rest);
+        }
+        let script = match lexer::parse(line) {
+            Ok(s) => s,
+            Err(e) => {
+                sys.eprint(&format!("bash: command substitution: {e}\n"));
+                self.substs.push(String::new());
+                return self.substitute(sys, cmd, rest);
+            }
+        };
+        self.stash = std::mem::take(&mut self.pipe);
+        let mut again = vec![cmd.clone()];
+        again.append(rest);
+        self.running = Some(Running {
+            prog: Box::new(Shell::subshell(script, self.depth)),
+            name: "bash".into(),
+            fds: [Dest::Pipe, Dest::Terminal],
+            rest: again,
+            subst: true,
+        });
+        true
     }
 
     /// Starts the next pipeline whose connector allows it. Returns false at the end.
@@ -113,7 +168,11 @@ impl Shell {
         while !cmds.is_empty() {
             let cmd = cmds.remove(0);
             let last = cmds.is_empty();
+            if self.substitute(sys, &cmd, &mut cmds) {
+                return;
+            }
             let argv = self.expand(sys, &cmd);
+            self.substs.clear();
             if argv == ["exec"] {
                 if self.exec_redirs(sys, &cmd) {
                     // Waiting for a /dev/tcp connection; the rest follows when it is up.
@@ -131,14 +190,16 @@ impl Shell {
                     return;
                 }
                 Err(Blocked::Drain(sock, fd)) => {
+                    let reader = cmd.argv.first().map_or_else(|| "bash".into(), |w| w.text());
                     cmds.insert(0, cmd);
                     self.drained = true;
-                    let prog = Box::new(devtcp::Drain { sock, fd });
+                    let prog = Box::new(devtcp::Drain { sock, fd, reader });
                     self.running = Some(Running {
                         prog,
                         name: "bash".into(),
                         fds: [Dest::Pipe, Dest::Terminal],
                         rest: cmds,
+                        subst: false,
                     });
                     return;
                 }
@@ -156,6 +217,7 @@ impl Shell {
                         name: argv[0].clone(),
                         fds,
                         rest: cmds,
+                        subst: false,
                     });
                     return;
                 }
@@ -181,6 +243,7 @@ impl Shell {
                         name: "sleep".into(),
                         fds: fds.clone(),
                         rest: Vec::new(),
+                        subst: false,
                     });
                 }
                 Err(msg) => {
@@ -315,6 +378,7 @@ impl Shell {
                         name: "bash".into(),
                         fds: [Dest::Terminal, Dest::Terminal],
                         rest: Vec::new(),
+                        subst: false,
                     });
                     return true;
                 }
@@ -384,9 +448,9 @@ impl Shell {
         let (out, err) = (child.out, child.err);
         self.route(sys, &run.name, &run.fds, out, err);
         match poll {
-            Poll::Wait(t) => {
+            Poll::Wait(_) | Poll::Idle(_) => {
                 self.running = Some(run);
-                Some(Poll::Wait(t))
+                Some(poll)
             }
             Poll::Daemon => {
                 // The program goes on as its own background process; for the shell it is done.
@@ -400,6 +464,15 @@ impl Shell {
                 self.status = 0;
                 self.run_stages(sys, rest);
                 Some(Poll::Exit(0))
+            }
+            Poll::Exit(code) if run.subst => {
+                // $(…) ended: its output is the next field; the command runs again.
+                let out = std::mem::replace(&mut self.pipe, std::mem::take(&mut self.stash));
+                self.substs.push(out);
+                self.status = code;
+                let rest = std::mem::take(&mut run.rest);
+                self.run_stages(sys, rest);
+                Some(Poll::Exit(code))
             }
             Poll::Exit(code) => {
                 self.close_temps(sys);
@@ -490,7 +563,7 @@ impl Program for Shell {
         loop {
             if self.running.is_some() {
                 match self.poll_running(sys, false) {
-                    Some(Poll::Wait(t)) => return Poll::Wait(t),
+                    Some(p @ (Poll::Wait(_) | Poll::Idle(_))) => return p,
                     _ => continue,
                 }
             }

@@ -74,10 +74,13 @@ impl Run {
         let (ifindex, name) = device(sys, &o, gdst)?;
         let gsrc = source(sys, &o, gdst, ifindex)?;
         let me = sys.k.dev_mac(ifindex);
-        let sock = sys
-            .k
-            .sockets
-            .open(sys.pid, SockKind::Packet { dev: Some(ifindex) });
+        let sock = sys.k.sockets.open(
+            sys.pid,
+            SockKind::Packet {
+                dev: Some(ifindex),
+                ethertype: None,
+            },
+        );
         if !o.quiet {
             sys.print(&format!("ARPING {gdst} from {gsrc} {name}\n"));
         }

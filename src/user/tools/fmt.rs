@@ -204,31 +204,10 @@ pub fn ifa_scope(ip: Ipv4Addr) -> &'static str {
     }
 }
 
-/// Adds an address as __inet_insert_ifa does: the same address with the same prefix is
-/// EEXIST; a primary goes after the last primary, a secondary (an earlier address covers its
-/// subnet) at the end, so `is_secondary` keeps meaning what the kernel means.
+/// Adds an address as the kernel does (devinet's __inet_insert_ifa): EEXIST for the same
+/// address and prefix.
 pub fn insert_ifa(dev: &mut NetDev, ifa: IfAddr) -> Result<(), Errno> {
-    if dev
-        .addrs
-        .iter()
-        .any(|a| a.addr == ifa.addr && a.prefix == ifa.prefix)
-    {
-        return Err(Errno::Exist);
-    }
-    let covered = dev
-        .addrs
-        .iter()
-        .any(|a| a.prefix == ifa.prefix && a.contains(ifa.addr));
-    if covered {
-        dev.addrs.push(ifa);
-        return Ok(());
-    }
-    let after = (0..dev.addrs.len())
-        .rev()
-        .find(|i| !dev.is_secondary(*i))
-        .map_or(0, |i| i + 1);
-    dev.addrs.insert(after, ifa);
-    Ok(())
+    crate::kernel::devinet::inet_insert_ifa(dev, ifa).map_err(|_| Errno::Exist)
 }
 
 /// Options in command-line order (with their values) and operands.

@@ -26,7 +26,7 @@ fn signal_and_rest(args: &[String]) -> Result<(Signal, &[String]), String> {
 
 pub fn kill(sys: &mut Sys, args: &[String]) -> i32 {
     if args[1..].first().is_some_and(|a| a == "-l") {
-        sys.print(" 2) SIGINT\t 9) SIGKILL\t15) SIGTERM\n");
+        sys.print(&Signal::list());
         return 0;
     }
     let (sig, pids) = match signal_and_rest(&args[1..]) {

@@ -13,11 +13,13 @@ pub mod curl;
 pub mod dig;
 pub mod dig_query;
 pub mod fmt;
+pub mod genhash;
 pub mod httpd;
 pub mod ifconfig;
 pub mod ip;
 pub mod iptables;
 pub mod ipvsadm;
+pub mod journalctl;
 pub mod kill;
 pub mod named;
 pub mod nc;
@@ -29,8 +31,10 @@ pub mod ping_opts;
 pub mod ping_stats;
 pub mod ps;
 pub mod route;
+pub mod service;
 pub mod session;
 pub mod sysctl;
+pub mod systemctl;
 pub mod tcpdump;
 pub mod tcpdump_filter;
 #[cfg(test)]
@@ -97,6 +101,11 @@ pub fn lookup(name: &str) -> Option<Command> {
         "kill" => Command::Builtin(kill::kill),
         "pidof" => Command::Builtin(kill::pidof),
         "pgrep" | "pkill" => Command::Builtin(kill::pgrep),
+        "systemctl" => Command::Program(systemctl::spawn),
+        "keepalived" => Command::Program(crate::user::keepalived::spawn),
+        "genhash" => Command::Program(genhash::spawn),
+        "service" => Command::Program(service::spawn),
+        "journalctl" => Command::Builtin(journalctl::main),
         _ => return None,
     })
 }
@@ -110,6 +119,7 @@ pub const NAMES: &[&str] = &[
     "dig",
     "echo",
     "false",
+    "genhash",
     "grep",
     "head",
     "hostname",
@@ -118,6 +128,8 @@ pub const NAMES: &[&str] = &[
     "ip",
     "iptables",
     "ipvsadm",
+    "journalctl",
+    "keepalived",
     "kill",
     "ls",
     "mkdir",
@@ -132,8 +144,10 @@ pub const NAMES: &[&str] = &[
     "ps",
     "rm",
     "route",
+    "service",
     "sleep",
     "sysctl",
+    "systemctl",
     "tail",
     "tcpdump",
     "traceroute",

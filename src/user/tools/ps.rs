@@ -15,7 +15,14 @@ pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
         return 1;
     }
     let full = flags.contains('f');
-    let procs: Vec<&Proc> = sys.k.procs.running().collect();
+    // Without -e (or -A), ps shows the processes of the caller's terminal.
+    let every = flags.contains('e') || flags.contains('A');
+    let procs: Vec<&Proc> = sys
+        .k
+        .procs
+        .running()
+        .filter(|p| every || !p.daemon)
+        .collect();
     let mut text = if full {
         String::from("UID          PID    PPID  C STIME TTY          TIME CMD\n")
     } else {
@@ -25,16 +32,26 @@ pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
         if full {
             let stime = p.started.clock();
             text.push_str(&format!(
-                "root     {:>7} {:>7}  0 {} pts/0    00:00:00 {}\n",
+                "root     {:>7} {:>7}  0 {} {:<8} 00:00:00 {}\n",
                 p.pid,
-                1,
+                p.ppid,
                 &stime[..5],
+                tty(p),
                 p.cmdline
             ));
         } else {
-            text.push_str(&format!("{:>7} pts/0    00:00:00 {}\n", p.pid, p.name));
+            text.push_str(&format!("{:>7} {:<8} 00:00:00 {}\n", p.pid, tty(p), p.name));
         }
     }
     sys.print(&text);
     0
+}
+
+/// The controlling terminal: the lab's pts/0, or none (`?`) for a daemon.
+fn tty(p: &Proc) -> &'static str {
+    if p.daemon {
+        "?"
+    } else {
+        "pts/0"
+    }
 }

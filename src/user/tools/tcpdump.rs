@@ -123,7 +123,13 @@ impl Run {
                 .write_file(path, &pcap_header(o.snaplen, link), false)
                 .map_err(|e| (format!("tcpdump: {path}: {}\n", write_error(e)), 1))?;
         }
-        let sock = sys.k.sockets.open(sys.pid, SockKind::Packet { dev });
+        let sock = sys.k.sockets.open(
+            sys.pid,
+            SockKind::Packet {
+                dev,
+                ethertype: None,
+            },
+        );
         // libpcap cannot put `any` in promiscuous mode; -p asks for none.
         let promisc = dev.filter(|_| o.promisc);
         if let Some(d) = promisc.and_then(|i| sys.k.devs.get_mut(i)) {

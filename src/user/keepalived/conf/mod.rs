@@ -1,0 +1,92 @@
+//! keepalived.conf as keepalived 2.2.7 reads it.
+//!
+//! Each keepalived process parses the file for itself (lib/parser.c's process_stream): the
+//! parent reads `global_defs`, the VRRP child the `vrrp_*` blocks, the checker child the
+//! `virtual_server` blocks. A block that belongs to another process is skipped whole,
+//! without a word about what is in it; a keyword nobody knows is reported by every process
+//! that meets it. So one config gives three lists of messages, which is what keepalived
+//! logs (and `keepalived -t` prints, parent first, then checker, then VRRP).
+
+pub mod lexer;
+pub mod numbers;
+mod parse_check;
+mod parse_global;
+mod parse_vrrp;
+mod stream;
+pub mod types;
+
+pub use parse_check::{fmt_vs, trio};
+pub use types::*;
+
+use lexer::Files;
+use std::rc::Rc;
+
+/// Which process is reading: its blocks are the active ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Parent,
+    Checker,
+    Vrrp,
+}
+
+/// A message keepalived reports while reading, with the line it was at (when it says one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub at: Option<(Rc<str>, usize)>,
+    pub text: String,
+    /// A config error (counts for `-t`'s exit status), not just a log line.
+    pub error: bool,
+}
+
+/// What one pass read.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub cfg: Config,
+    pub reports: Vec<Report>,
+    pub several_files: bool,
+    /// A missing parameter stopped the reading (keepalived exits with status 2).
+    pub fatal: bool,
+    /// The configuration read, but cannot run (the process exits with CONFIG, 2).
+    pub invalid: bool,
+}
+
+impl Parsed {
+    /// The messages as the process logs them: `(Line 7) …` from the parent of a one-file
+    /// config, `(FILE: Line 7) …` otherwise (the children read the parent's copy).
+    pub fn messages(&self, pass: Pass) -> Vec<String> {
+        self.reports
+            .iter()
+            .map(|r| match &r.at {
+                Some((f, n)) if pass != Pass::Parent || self.several_files => {
+                    format!("({f}: Line {n}) {}", r.text)
+                }
+                Some((_, n)) => format!("(Line {n}) {}", r.text),
+                None => r.text.clone(),
+            })
+            .collect()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.reports.iter().any(|r| r.error)
+    }
+}
+
+/// Reads `path` as process `pass` would. None: the file cannot be read. `test` is
+/// `keepalived -t` (stricter numbers, no `WARNING - ` prefixes); `ifaces` are the node's
+/// interfaces.
+pub fn parse(
+    files: &dyn Files,
+    path: &str,
+    pass: Pass,
+    test: bool,
+    ifaces: Vec<String>,
+) -> Option<Parsed> {
+    let lexed = lexer::read(files, path)?;
+    let mut p = stream::Parser::new(lexed, pass, test, ifaces);
+    p.run();
+    Some(p.finish())
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
