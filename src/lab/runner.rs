@@ -425,6 +425,11 @@ impl<'a> Runner<'a> {
         self.world.finish_captures()
     }
 
+    /// What the last node command printed, and its exit status (what `expect` checks).
+    pub fn last_output(&self) -> Option<(&str, i32)> {
+        self.last.as_ref().map(|(o, s)| (o.as_str(), *s))
+    }
+
     pub fn now(&self) -> Time {
         self.world.now
     }

@@ -11,6 +11,14 @@ impl Files for NodeFiles<'_> {
         Some(String::from_utf8_lossy(&data).into_owned())
     }
 
+    /// A program netstep has (`/usr/bin/pgrep`, `echo`), or a file on the node.
+    fn executable(&self, program: &str) -> bool {
+        let base = program.rsplit('/').next().unwrap_or(program);
+        crate::user::tools::lookup(base).is_some()
+            || crate::user::tools::NAMES.contains(&base)
+            || (program.starts_with('/') && self.0.read_file(program).is_ok())
+    }
+
     /// `*` and `?` in the last component of a path (what config globs use).
     fn glob(&self, pattern: &str) -> Vec<String> {
         let (dir, name) = pattern.rsplit_once('/').unwrap_or(("", pattern));

@@ -5,7 +5,7 @@
 //! shutdown of its children; only killing every process at once leaves the VIPs and the
 //! IPVS rules behind.
 
-use super::conf::{self, Pass};
+use super::conf::{self, Global, Pass};
 use super::files::NodeFiles;
 use super::log::{Log, CHECKER, PARENT, VRRP};
 use super::opts::{self, Opts, VERSION};
@@ -83,6 +83,8 @@ pub struct Parent {
     respawned: usize,
     /// Children that have not yet reported a reload done.
     reloading: usize,
+    /// global_defs as the parent read it; the children inherit it.
+    global: Global,
     exit_code: i32,
     /// The children tell the parent they have read their config here (keepalived's eventfd).
     sock: Option<SockId>,
@@ -104,6 +106,7 @@ pub fn spawn(args: &[String]) -> Box<dyn Program> {
         children: Vec::new(),
         respawned: 0,
         reloading: 0,
+        global: Global::default(),
         exit_code: 0,
         sock: None,
         ready: 0,
@@ -152,7 +155,7 @@ impl Parent {
         }
         log.detail(sys, &format!("Opening file '{}'.", o.conf));
         log.info(sys, &format!("Configuration file {}", o.conf));
-        let Some(parsed) = read(sys, &o, Pass::Parent, false) else {
+        let Some(parsed) = read(sys, &o, (Pass::Parent, false), None) else {
             return Poll::Exit(6);
         };
         for m in parsed.messages(Pass::Parent) {
@@ -161,6 +164,7 @@ impl Parent {
         if parsed.fatal {
             return Poll::Exit(2);
         }
+        self.global = parsed.cfg.global.clone();
         if running(sys, &o.pid) {
             log.info(sys, "daemon is already running");
             return Poll::Exit(0);
@@ -185,9 +189,6 @@ impl Parent {
                 });
             }
         }
-        if !parsed.cfg.global.max_auto_priority {
-            log.info(sys, "NOTICE: setting config option max_auto_priority should result in better keepalived performance");
-        }
         let fork = !o.dont_fork;
         self.opts = Some(o);
         self.phase = Phase::Daemon;
@@ -206,6 +207,10 @@ impl Parent {
         let _ = sys
             .k
             .write_file(&o.pid, format!("{}\n", sys.pid).as_bytes(), false);
+        // Logged by the daemon, after the fork, as main.c does.
+        if !self.global.max_auto_priority {
+            self.log.info(sys, "NOTICE: setting config option max_auto_priority should result in better keepalived performance");
+        }
         let sock = af_unix::socket(sys.k, sys.pid);
         let _ = af_unix::bind(sys.k, sock, &ready_path(sys.pid));
         self.sock = Some(sock);
@@ -231,8 +236,12 @@ impl Parent {
             .get(&sys.pid)
             .map_or_else(|| "keepalived".into(), |p| p.cmdline.clone());
         let prog: Box<dyn Program> = match kind {
-            Child::Checker => check::child::spawn(o.clone(), self.log.with_ident(CHECKER)),
-            Child::Vrrp => vrrp::child::spawn(o.clone(), self.log.with_ident(VRRP)),
+            Child::Checker => {
+                check::child::spawn(o.clone(), self.log.with_ident(CHECKER), self.global.clone())
+            }
+            Child::Vrrp => {
+                vrrp::child::spawn(o.clone(), self.log.with_ident(VRRP), self.global.clone())
+            }
         };
         let pid = sys.fork("keepalived", &cmdline, prog);
         self.children[i].pid = Some(pid);
@@ -457,7 +466,8 @@ impl Parent {
         log.info(sys, "Reloading ...");
         log.detail(sys, &format!("Opening file '{}'.", o.conf));
         log.info(sys, &format!("Configuration file {}", o.conf));
-        if let Some(parsed) = read(sys, &o, Pass::Parent, false) {
+        if let Some(parsed) = read(sys, &o, (Pass::Parent, false), None) {
+            self.global = parsed.cfg.global.clone();
             for m in parsed.messages(Pass::Parent) {
                 log.info(sys, &m);
             }
@@ -494,10 +504,16 @@ fn version_text() -> String {
     )
 }
 
-/// Reads the configuration as process `pass`.
-pub fn read(sys: &Sys, o: &Opts, pass: Pass, test: bool) -> Option<conf::Parsed> {
+/// Reads the configuration as process `pass`; children are given the parent's
+/// global_defs (they inherit it across fork).
+pub fn read(
+    sys: &Sys,
+    o: &Opts,
+    (pass, test): (Pass, bool),
+    global: Option<Global>,
+) -> Option<conf::Parsed> {
     let ifaces: Vec<String> = sys.k.devs.iter().map(|d| d.name.clone()).collect();
-    conf::parse(&NodeFiles(sys.k), &o.conf, pass, test, ifaces)
+    conf::parse(&NodeFiles(sys.k), &o.conf, (pass, test), ifaces, global)
 }
 
 /// `keepalived -t`: each process's reading, parent first, then checker, then VRRP.
@@ -506,23 +522,26 @@ fn config_test(sys: &mut Sys, o: &Opts) -> i32 {
         sys.eprint(&format!("Config files missing '{}'.\n", o.conf));
         return 0;
     }
-    let mut errors = false;
-    let mut fatal = false;
-    for pass in [Pass::Parent, Pass::Checker, Pass::Vrrp] {
-        let Some(p) = read(sys, o, pass, true) else {
+    let (mut errors, mut security) = (false, false);
+    let mut global = None;
+    for pass in [Pass::Parent, Pass::Checker, Pass::Vrrp, Pass::Bfd] {
+        let Some(p) = read(sys, o, (pass, true), global.clone()) else {
             continue;
         };
-        for m in p.messages(pass) {
+        for m in p.errors(pass) {
             sys.eprint(&format!("{m}\n"));
         }
+        if pass == Pass::Parent {
+            global = Some(p.cfg.global.clone());
+        }
         errors |= p.has_errors();
+        security |= p.security;
         if p.fatal {
-            fatal = true;
-            break;
+            return 2;
         }
     }
-    match (fatal, errors) {
-        (true, _) => 2,
+    match (security, errors) {
+        (true, _) => 6,
         (false, true) => 5,
         _ => 0,
     }

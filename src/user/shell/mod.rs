@@ -41,6 +41,8 @@ enum Blocked {
 struct Running {
     prog: Box<dyn Program>,
     name: String,
+    /// The words it was started with, as `ps` shows them if it turns daemon.
+    cmdline: String,
     fds: [Dest; 2],
     /// Later stages of the same pipeline.
     rest: Vec<SimpleCmd>,
@@ -137,6 +139,7 @@ impl Shell {
         self.running = Some(Running {
             prog: Box::new(Shell::subshell(script, self.depth)),
             name: "bash".into(),
+            cmdline: String::new(),
             fds: [Dest::Pipe, Dest::Terminal],
             rest: again,
             subst: true,
@@ -197,6 +200,7 @@ impl Shell {
                     self.running = Some(Running {
                         prog,
                         name: "bash".into(),
+                        cmdline: String::new(),
                         fds: [Dest::Pipe, Dest::Terminal],
                         rest: cmds,
                         subst: false,
@@ -215,6 +219,7 @@ impl Shell {
                     self.running = Some(Running {
                         prog,
                         name: argv[0].clone(),
+                        cmdline: argv.join(" "),
                         fds,
                         rest: cmds,
                         subst: false,
@@ -241,6 +246,7 @@ impl Shell {
                     self.running = Some(Running {
                         prog: Box::new(Sleep(until)),
                         name: "sleep".into(),
+                        cmdline: String::new(),
                         fds: fds.clone(),
                         rest: Vec::new(),
                         subst: false,
@@ -376,6 +382,7 @@ impl Shell {
                     self.running = Some(Running {
                         prog,
                         name: "bash".into(),
+                        cmdline: String::new(),
                         fds: [Dest::Terminal, Dest::Terminal],
                         rest: Vec::new(),
                         subst: false,
@@ -455,7 +462,7 @@ impl Shell {
             Poll::Daemon => {
                 // The program goes on as its own background process; for the shell it is done.
                 let rest = std::mem::take(&mut run.rest);
-                let pid = sys.k.procs.insert(&run.name, &run.name, run.prog, true);
+                let pid = sys.k.procs.insert(&run.name, &run.cmdline, run.prog, true);
                 if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
                     p.started = sys.ctx.now;
                     p.daemon = true;

@@ -8,7 +8,7 @@ use super::probe::{self, Probe};
 use crate::kernel::af_unix;
 use crate::kernel::process::{Poll, Program, Signal, Sys};
 use crate::sim::Time;
-use crate::user::keepalived::conf::{fmt_vs, trio, Pass, RealServer, VirtualServer};
+use crate::user::keepalived::conf::{fmt_vs, trio, Global, Pass, RealServer, VirtualServer};
 use crate::user::keepalived::log::Log;
 use crate::user::keepalived::opts::Opts;
 use crate::user::keepalived::parent::{read, ready_path};
@@ -26,6 +26,8 @@ struct Server {
 pub struct CheckerChild {
     opts: Opts,
     log: Log,
+    /// The parent's global_defs.
+    global: Global,
     started: bool,
     vss: Vec<VirtualServer>,
     servers: Vec<Vec<Server>>,
@@ -34,10 +36,11 @@ pub struct CheckerChild {
     probes: Vec<Option<Probe>>,
 }
 
-pub fn spawn(opts: Opts, log: Log) -> Box<dyn Program> {
+pub fn spawn(opts: Opts, log: Log, global: Global) -> Box<dyn Program> {
     Box::new(CheckerChild {
         opts,
         log,
+        global,
         started: false,
         vss: Vec::new(),
         servers: Vec::new(),
@@ -55,7 +58,12 @@ impl CheckerChild {
             format!("{}\n", sys.pid).as_bytes(),
             false,
         );
-        let parsed = read(sys, &self.opts, Pass::Checker, false)?;
+        let parsed = read(
+            sys,
+            &self.opts,
+            (Pass::Checker, false),
+            Some(self.global.clone()),
+        )?;
         let log = self.log.clone();
         for m in parsed.messages(Pass::Checker) {
             log.info(sys, &m);
@@ -395,7 +403,12 @@ impl CheckerChild {
     fn reload(&mut self, sys: &mut Sys) {
         let log = self.log.clone();
         log.info(sys, "Reloading");
-        let Some(parsed) = read(sys, &self.opts, Pass::Checker, false) else {
+        let Some(parsed) = read(
+            sys,
+            &self.opts,
+            (Pass::Checker, false),
+            Some(self.global.clone()),
+        ) else {
             return;
         };
         for m in parsed.messages(Pass::Checker) {

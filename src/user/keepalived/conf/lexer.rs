@@ -18,6 +18,10 @@ pub struct Line {
     pub file: Rc<str>,
     pub line: usize,
     pub words: Vec<String>,
+    /// The text as written (after comments), for keywords that read it themselves.
+    pub raw: String,
+    /// A `"` opened and never closed: the words stop at it.
+    pub unmatched_quote: bool,
 }
 
 /// A problem found while reading, with where it was.
@@ -26,6 +30,8 @@ pub struct Problem {
     pub file: Rc<str>,
     pub line: usize,
     pub text: String,
+    /// Counts as a config error (keepalived -t fails on it).
+    pub error: bool,
 }
 
 /// What the lexer needs from the node's file system.
@@ -33,6 +39,11 @@ pub trait Files {
     fn read(&self, path: &str) -> Option<String>;
     /// The files a glob names, sorted (a literal path gives itself when it exists).
     fn glob(&self, pattern: &str) -> Vec<String>;
+    /// Whether a script's program exists and can be run (keepalived checks before it
+    /// counts a script as one that will be executed).
+    fn executable(&self, _program: &str) -> bool {
+        false
+    }
 }
 
 pub struct Lexed {
@@ -43,18 +54,26 @@ pub struct Lexed {
 }
 
 /// Reads `path` and everything it includes. None when the file itself cannot be read.
-pub fn read(files: &dyn Files, path: &str) -> Option<Lexed> {
+/// Only the parent reads the files themselves and reports includes that match nothing; the
+/// children read the parent's copy, where includes are already in place.
+pub fn read(files: &dyn Files, path: &str, parent: bool) -> Option<Lexed> {
     let text = files.read(path)?;
     let mut out = Lexed {
         lines: Vec::new(),
         problems: Vec::new(),
         several_files: false,
     };
-    read_text(files, path, &text, 0, &mut out);
+    read_text(files, path, &text, (0, parent), &mut out);
     Some(out)
 }
 
-fn read_text(files: &dyn Files, path: &str, text: &str, depth: usize, out: &mut Lexed) {
+fn read_text(
+    files: &dyn Files,
+    path: &str,
+    text: &str,
+    (depth, parent): (usize, bool),
+    out: &mut Lexed,
+) {
     let file: Rc<str> = Rc::from(path);
     let mut pending = String::new();
     let mut start = 0;
@@ -74,17 +93,19 @@ fn read_text(files: &dyn Files, path: &str, text: &str, depth: usize, out: &mut 
             continue;
         }
         if let Some(target) = include_target(line) {
-            include(files, path, &target, (&file, start), depth, out);
+            include(files, path, &target, (&file, start), (depth, parent), out);
             continue;
         }
         let line: String = line.chars().take(MAXBUF).collect();
         for piece in split_braces(&line) {
-            let words = words(&piece, &file, start, out);
+            let (words, unmatched_quote) = words(&piece, &file, start, out);
             if !words.is_empty() {
                 out.lines.push(Line {
                     file: Rc::clone(&file),
                     line: start,
                     words,
+                    raw: piece.clone(),
+                    unmatched_quote,
                 });
             }
         }
@@ -97,10 +118,9 @@ fn include(
     from: &str,
     target: &str,
     (file, line): (&Rc<str>, usize),
-    depth: usize,
+    (depth, parent): (usize, bool),
     out: &mut Lexed,
 ) {
-    out.several_files = true;
     if depth + 1 >= MAX_INCLUDE_DEPTH {
         out.problems.push(Problem {
             file: Rc::clone(file),
@@ -108,6 +128,7 @@ fn include(
             text: format!(
                 "include {target}: more than {MAX_INCLUDE_DEPTH} nested includes - skipping"
             ),
+            error: true,
         });
         return;
     }
@@ -118,16 +139,20 @@ fn include(
         format!("{dir}/{target}")
     };
     let matched = files.glob(&pattern);
-    if matched.is_empty() {
+    if matched.is_empty() && parent {
         out.problems.push(Problem {
             file: Rc::clone(file),
             line,
-            text: format!("No config files matched '{target}'."),
+            text: format!("Config files missing '{target}'."),
+            error: false,
         });
+    }
+    if !matched.is_empty() {
+        out.several_files = true;
     }
     for p in matched {
         if let Some(text) = files.read(&p) {
-            read_text(files, &p, &text, depth + 1, out);
+            read_text(files, &p, &text, (depth + 1, parent), out);
         }
     }
 }
@@ -170,6 +195,7 @@ fn decomment(raw: &str, file: &Rc<str>, n: usize, out: &mut Lexed) -> (String, b
             file: Rc::clone(file),
             line: n,
             text: format!("Unterminated quote '{}'", s.trim()),
+            error: true,
         });
     }
     (s, false)
@@ -202,8 +228,9 @@ fn split_braces(line: &str) -> Vec<String> {
     pieces
 }
 
-/// alloc_strvec: words split at white space, a "quoted string" one word.
-fn words(line: &str, file: &Rc<str>, n: usize, out: &mut Lexed) -> Vec<String> {
+/// alloc_strvec: words split at white space, a "quoted string" one word; true when a
+/// quote was left open (the words stop there).
+fn words(line: &str, file: &Rc<str>, n: usize, out: &mut Lexed) -> (Vec<String>, bool) {
     let mut words = Vec::new();
     let mut rest = line.trim_start();
     while !rest.is_empty() {
@@ -218,8 +245,9 @@ fn words(line: &str, file: &Rc<str>, n: usize, out: &mut Lexed) -> Vec<String> {
                         file: Rc::clone(file),
                         line: n,
                         text: format!("Unmatched quote: '{line}'"),
+                        error: true,
                     });
-                    break;
+                    return (words, true);
                 }
             }
             continue;
@@ -230,7 +258,7 @@ fn words(line: &str, file: &Rc<str>, n: usize, out: &mut Lexed) -> Vec<String> {
         words.push(rest[..end].to_string());
         rest = rest[end..].trim_start();
     }
-    words
+    (words, false)
 }
 
 #[cfg(test)]
@@ -261,7 +289,7 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect());
-        read(&m, files[0].0).expect("readable")
+        read(&m, files[0].0, true).expect("readable")
     }
 
     fn words_of(l: &Lexed) -> Vec<String> {
@@ -305,10 +333,7 @@ mod tests {
         assert_eq!(words_of(&l), ["1:a", "1:one", "1:two", "3:b"]);
         assert!(l.several_files);
         let l = lex(&[("/a.conf", "include /missing.conf\n")]);
-        assert_eq!(
-            l.problems[0].text,
-            "No config files matched '/missing.conf'."
-        );
+        assert_eq!(l.problems[0].text, "Config files missing '/missing.conf'.");
     }
 
     #[test]

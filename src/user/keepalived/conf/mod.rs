@@ -27,6 +27,8 @@ pub enum Pass {
     Parent,
     Checker,
     Vrrp,
+    /// The BFD child's reading: `keepalived -t` does it too (netstep runs no BFD child).
+    Bfd,
 }
 
 /// A message keepalived reports while reading, with the line it was at (when it says one).
@@ -34,8 +36,10 @@ pub enum Pass {
 pub struct Report {
     pub at: Option<(Rc<str>, usize)>,
     pub text: String,
-    /// A config error (counts for `-t`'s exit status), not just a log line.
+    /// A config error (`-t` prints it), not just a log line.
     pub error: bool,
+    /// It makes `-t` fail (a missing include and netstep's notes are printed, not counted).
+    pub counts: bool,
 }
 
 /// What one pass read.
@@ -48,6 +52,8 @@ pub struct Parsed {
     pub fatal: bool,
     /// The configuration read, but cannot run (the process exits with CONFIG, 2).
     pub invalid: bool,
+    /// Scripts configured without enable_script_security (a security error: -t exits 6).
+    pub security: bool,
 }
 
 impl Parsed {
@@ -67,7 +73,18 @@ impl Parsed {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.reports.iter().any(|r| r.error)
+        self.reports.iter().any(|r| r.error && r.counts)
+    }
+
+    /// What `keepalived -t` prints: the config errors (log lines go to syslog only).
+    pub fn errors(&self, pass: Pass) -> Vec<String> {
+        let all = self.messages(pass);
+        self.reports
+            .iter()
+            .zip(all)
+            .filter(|(r, _)| r.error)
+            .map(|(_, m)| m)
+            .collect()
     }
 }
 
@@ -77,12 +94,13 @@ impl Parsed {
 pub fn parse(
     files: &dyn Files,
     path: &str,
-    pass: Pass,
-    test: bool,
+    (pass, test): (Pass, bool),
     ifaces: Vec<String>,
+    global: Option<Global>,
 ) -> Option<Parsed> {
-    let lexed = lexer::read(files, path)?;
-    let mut p = stream::Parser::new(lexed, pass, test, ifaces);
+    let lexed = lexer::read(files, path, pass == Pass::Parent)?;
+    let mut p = stream::Parser::new(files, lexed, (pass, test), ifaces);
+    p.inherited = global;
     p.run();
     Some(p.finish())
 }

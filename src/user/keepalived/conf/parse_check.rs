@@ -124,7 +124,7 @@ fn checker_keyword(word: &str, kind: &CheckKind) -> Option<Kind> {
     }
 }
 
-impl Parser {
+impl Parser<'_> {
     pub(super) fn checker_kind(&self) -> Option<&CheckKind> {
         let vs = self.cfg.virtual_servers.last()?;
         let rs = vs.real_servers.last()?;
@@ -218,10 +218,14 @@ impl Parser {
             ) {
                 (Ok(ip), Some(port)) => VsKey::Addr(ip, port),
                 _ => {
-                    let port = words.get(2).map_or(String::new(), |p| format!(" {p}"));
-                    self.error(format!(
-                        "Invalid virtual server IP address {a1}{port} - skipping"
-                    ));
+                    let port = words.get(2).filter(|p| !p.trim_start_matches('0').is_empty());
+                    let text = match port {
+                        Some(p) => {
+                            format!("Invalid virtual server IP address/port {a1}/{p} - skipping")
+                        }
+                        None => format!("Invalid virtual server IP address {a1} - skipping"),
+                    };
+                    self.error(text);
                     return false;
                 }
             }
@@ -231,6 +235,8 @@ impl Parser {
             line,
             sched: "wlc".into(),
             kind: LbKind::Nat,
+            sched_set: false,
+            kind_set: false,
             persistence_timeout: None,
             persistence_granularity: None,
             protocol: 0,
@@ -255,7 +261,10 @@ impl Parser {
             VsKey::Fwmark(_) => 0,
         });
         let port = match words.get(2) {
-            Some(p) => p.parse::<u16>().ok(),
+            Some(p) => match self.unsigned(p, 0, 65535, false) {
+                Some(0) => Some(vs_port),
+                p => p.map(|p| p as u16),
+            },
             None => Some(vs_port),
         };
         let (Ok(addr), Some(port)) = (ip.parse::<Ipv4Addr>(), port) else {
@@ -362,6 +371,9 @@ impl Parser {
                 let Some(v) = self.arg(words, 1).map(str::to_string) else {
                     return true;
                 };
+                if key == "nb_get_retry" {
+                    self.error("nb_get_retry is deprecated - please use 'retry'".into());
+                }
                 match self.unsigned(&v, 0, u32::MAX, true) {
                     Some(n) => d.retry = Some(n),
                     None => {
@@ -417,7 +429,8 @@ impl Parser {
             "lb_algo" | "lvs_sched" => {
                 if SCHEDULERS.contains(&v.as_str()) {
                     if let Some(vs) = self.vs() {
-                        vs.sched = v
+                        vs.sched = v;
+                        vs.sched_set = true;
                     }
                 } else {
                     self.error(format!("Invalid lvs_scheduler '{v}' - ignoring"));
@@ -426,7 +439,8 @@ impl Parser {
             "lb_kind" | "lvs_method" => match lb_kind(&v) {
                 Some(k) => {
                     if let Some(vs) = self.vs() {
-                        vs.kind = k
+                        vs.kind = k;
+                        vs.kind_set = true;
                     }
                 }
                 None => self.error(format!(
@@ -517,17 +531,16 @@ impl Parser {
             return;
         };
         match words[0].as_str() {
-            "weight" => {
-                let w = self.int(&v, 0, 65535, true);
-                match w {
-                    Some(w) => {
-                        if let Some(rs) = self.rs() {
-                            rs.weight = w
-                        }
+            "weight" => match self.unsigned(&v, 0, i32::MAX as u32, true) {
+                Some(w) => {
+                    if let Some(rs) = self.rs() {
+                        rs.weight = w as i32
                     }
-                    None => self.error(format!("Real server weight {v} is outside range 0-65535")),
                 }
-            }
+                None => self.error(format!(
+                    "Real server weight {v} is outside range 0-2147483647"
+                )),
+            },
             "lvs_method" | "lb_kind" => match lb_kind(&v) {
                 Some(k) => {
                     if let Some(rs) = self.rs() {
@@ -667,6 +680,33 @@ impl Parser {
                 ));
                 continue;
             }
+            if let VsKey::Fwmark(_) = vs.key {
+                if vs.protocol != 0 {
+                    self.error_unplaced(format!(
+                        "Warning: Virtual server {name}: protocol specified for fwmark - protocol will be ignored"
+                    ));
+                    vs.protocol = 0;
+                }
+            }
+            if !vs.sched_set {
+                self.error_unplaced(format!(
+                    "Virtual server {name}: no scheduler set, setting default 'wlc'"
+                ));
+            }
+            if !vs.kind_set && vs.real_servers.iter().any(|r| r.kind.is_none()) {
+                self.error_unplaced(format!(
+                    "Virtual server {name}: no forwarding method set, setting default NAT"
+                ));
+            }
+            if let VsKey::Fwmark(_) = vs.key {
+                let vname = fmt_vs(&vs);
+                for rs in vs.real_servers.iter_mut() {
+                    if rs.port != 0 && rs.kind.unwrap_or(vs.kind) != LbKind::Nat {
+                        self.reports_rs_port(&vname, rs.addr, rs.port);
+                        rs.port = 0;
+                    }
+                }
+            }
             if let VsKey::Addr(_, port) = vs.key {
                 if vs.protocol == 0 {
                     self.error_unplaced(format!(
@@ -685,6 +725,15 @@ impl Parser {
             keep.push(vs);
         }
         self.cfg.virtual_servers = keep;
+    }
+}
+
+impl Parser<'_> {
+    fn reports_rs_port(&mut self, vs: &str, addr: Ipv4Addr, port: u16) {
+        self.error_unplaced(format!(
+            "WARNING - fwmark virtual server {vs}, real server {} has port specified - clearing",
+            trio(addr, 0, port)
+        ));
     }
 }
 

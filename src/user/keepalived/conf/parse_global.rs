@@ -30,6 +30,7 @@ pub(super) fn root(word: &str) -> Option<(Kind, Owner)> {
         | "vrrp_track_file"
         | "interface_up_down_delays" => (Kind::Unsimulated, Owner::Vrrp),
         "SSL" | "virtual_server_group" => (Kind::Unsimulated, Owner::Check),
+        "bfd_instance" => (Kind::Unsimulated, Owner::Bfd),
         _ => return None,
     })
 }
@@ -132,7 +133,7 @@ pub(super) fn keyword(word: &str) -> Option<Kind> {
     })
 }
 
-impl Parser {
+impl Parser<'_> {
     /// strvec_slot(strvec, i): a missing parameter is fatal (keepalived exits with status 2).
     pub(super) fn arg<'a>(&mut self, words: &'a [String], i: usize) -> Option<&'a str> {
         if let Some(w) = words.get(i) {

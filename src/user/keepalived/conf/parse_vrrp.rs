@@ -103,7 +103,7 @@ fn instance_keyword(word: &str) -> Option<Kind> {
     })
 }
 
-impl Parser {
+impl Parser<'_> {
     fn instance(&mut self) -> Option<&mut Instance> {
         self.cfg.instances.last_mut()
     }
@@ -200,6 +200,9 @@ impl Parser {
             | "notify_priority_changes" => return,
             _ => {}
         }
+        if words[0].starts_with("notify") {
+            return self.notify_leaf(words);
+        }
         let Some(v) = self.arg(words, 1).map(str::to_string) else {
             return;
         };
@@ -279,19 +282,6 @@ impl Parser {
                     }
                 }
             }
-            "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify" => {
-                let script = words[1..].join(" ");
-                if let Some(i) = self.instance() {
-                    let slot = match words[0].as_str() {
-                        "notify_master" => &mut i.notify_master,
-                        "notify_backup" => &mut i.notify_backup,
-                        "notify_fault" => &mut i.notify_fault,
-                        "notify_stop" => &mut i.notify_stop,
-                        _ => &mut i.notify,
-                    };
-                    *slot = Some(script);
-                }
-            }
             "mcast_src_ip" | "unicast_src_ip" => match v.parse::<Ipv4Addr>() {
                 Ok(a) => {
                     if let Some(i) = self.instance() {
@@ -308,6 +298,23 @@ impl Parser {
             },
             // unicast_ttl, garp_lower_prio_*, kernel_rx_buf_size: read, not simulated.
             _ => {}
+        }
+    }
+
+    /// notify_master / notify_backup / notify_fault / notify_stop / notify.
+    fn notify_leaf(&mut self, words: &[String]) {
+        let Some(script) = self.script_arg(words) else {
+            return;
+        };
+        if let Some(i) = self.instance() {
+            let slot = match words[0].as_str() {
+                "notify_master" => &mut i.notify_master,
+                "notify_backup" => &mut i.notify_backup,
+                "notify_fault" => &mut i.notify_fault,
+                "notify_stop" => &mut i.notify_stop,
+                _ => &mut i.notify,
+            };
+            *slot = Some(script);
         }
     }
 
@@ -397,17 +404,17 @@ impl Parser {
             }
             return;
         }
+        if words[0] == "script" {
+            let script = self.script_arg(words);
+            if let (Some(script), Some(s)) = (script, self.cfg.scripts.last_mut()) {
+                s.script = Some(script);
+            }
+            return;
+        }
         let Some(v) = self.arg(words, 1).map(str::to_string) else {
             return;
         };
         let n = match words[0].as_str() {
-            "script" => {
-                let script = words[1..].join(" ");
-                if let Some(s) = self.cfg.scripts.last_mut() {
-                    s.script = Some(script);
-                }
-                return;
-            }
             "weight" => {
                 let w = self.int(&v, -253, 253, true);
                 if let (Some(w), Some(s)) = (w, self.cfg.scripts.last_mut()) {
@@ -430,7 +437,12 @@ impl Parser {
     }
 
     fn group_leaf(&mut self, words: &[String]) {
-        let script = words[1..].join(" ");
+        if !words[0].starts_with("notify") {
+            return;
+        }
+        let Some(script) = self.script_arg(words) else {
+            return;
+        };
         if let Some(g) = self.cfg.sync_groups.last_mut() {
             match words[0].as_str() {
                 "notify_master" => g.notify_master = Some(script),
@@ -461,7 +473,7 @@ impl Parser {
                     }
                 }
                 Err(_) => self.error(format!(
-                    "({name}) VRRP unicast peer address {} is invalid - ignoring",
+                    "Configuration error: VRRP instance[{name}] malformed unicast peer address[{}]. Skipping...",
                     words[0]
                 )),
             },
@@ -519,16 +531,31 @@ impl Parser {
             brd: None,
             scope: None,
         };
-        let mut it = words[1..].iter();
-        while let Some(key) = it.next() {
-            let Some(val) = it.next() else {
+        let mut i = 1;
+        while let Some(key) = words.get(i) {
+            let known = matches!(
+                key.as_str(),
+                "dev" | "label" | "scope" | "brd" | "broadcast"
+            );
+            if !known {
+                self.error(format!(
+                    "Unknown configuration entry '{key}' for ip address - ignoring"
+                ));
+                i += 1;
+                continue;
+            }
+            let Some(val) = words.get(i + 1) else {
                 self.error(format!("No {key} parameter specified for {text}"));
                 break;
             };
+            i += 2;
             match key.as_str() {
-                "dev" if !self.ifaces.iter().any(|i| i == val) => self.error(format!(
-                    "WARNING - interface {val} for ip address {text} doesn't exist"
-                )),
+                "dev" if !self.ifaces.iter().any(|i| i == val) => {
+                    self.error(format!(
+                        "WARNING - interface {val} for ip address {text} doesn't exist"
+                    ));
+                    self.missing_iface = true;
+                }
                 "dev" => vip.dev = Some(val.clone()),
                 "label" => vip.label = Some(val.clone()),
                 "scope" => vip.scope = Some(val.clone()),
@@ -540,11 +567,7 @@ impl Parser {
                         "VRRP is trying to assign invalid broadcast {val}. skipping VIP..."
                     )),
                 },
-                other => {
-                    self.error(format!(
-                        "Unknown configuration entry '{other}' for ip address - ignoring"
-                    ));
-                }
+                _ => {}
             }
         }
         Some(vip)
@@ -570,11 +593,61 @@ impl Parser {
                 return;
             }
         }
+        self.script_security();
         let names: Vec<String> = self.cfg.instances.iter().map(|i| i.name.clone()).collect();
-        for name in names {
-            self.complete_instance(&name);
+        for name in &names {
+            self.complete_instance(name);
         }
+        self.sync_groups();
         self.vrid_conflicts();
+        // vrrp_complete_init checks the VIPs again once interfaces are assigned.
+        for i in self.cfg.instances.clone() {
+            if i.vips.is_empty() && !self.invalid {
+                self.error_unplaced(format!(
+                    "({}) No VIP specified; at least one is sensible",
+                    i.name
+                ));
+            }
+        }
+    }
+
+    /// Scripts that exist would run as root: without enable_script_security that is a
+    /// security error (check_vrrp_script_security).
+    fn script_security(&mut self) {
+        if self.cfg.global.enable_script_security {
+            return;
+        }
+        let files = self.files;
+        let runs = self.scripts.iter().any(|s| {
+            let prog = s.split_whitespace().next().unwrap_or("");
+            files.executable(prog)
+        });
+        if runs {
+            self.error_unplaced(
+                "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+                    .into(),
+            );
+            self.security = true;
+        }
+    }
+
+    /// vrrp_sync_set_group: members must exist; one member is probably a mistake.
+    fn sync_groups(&mut self) {
+        let names: Vec<String> = self.cfg.instances.iter().map(|i| i.name.clone()).collect();
+        for g in self.cfg.sync_groups.clone() {
+            let found = g.members.iter().filter(|m| names.contains(m)).count();
+            if found == 0 {
+                self.error_unplaced(format!(
+                    "Sync group {}, no matching virtual router found in group declaration - removing",
+                    g.name
+                ));
+            } else if found == 1 {
+                self.error_unplaced(format!(
+                    "Sync group {} has only 1 virtual router(s) - this probably isn't what you want",
+                    g.name
+                ));
+            }
+        }
     }
 
     fn complete_instance(&mut self, name: &str) {
@@ -582,6 +655,14 @@ impl Parser {
             return;
         };
         let mut i = i;
+        if let Some(own) = i.interface.clone() {
+            if i.track_interfaces.iter().any(|(t, _)| *t == own) {
+                self.error_unplaced(format!(
+                    "({name}) Ignoring track_interface {own} since own interface"
+                ));
+                i.track_interfaces.retain(|(t, _)| *t != own);
+            }
+        }
         if i.vips.is_empty() {
             self.error_unplaced(format!(
                 "({name}) No VIP specified; at least one is sensible"
@@ -632,7 +713,7 @@ impl Parser {
     fn vrid_conflicts(&mut self) {
         let list = self.cfg.instances.clone();
         for (n, a) in list.iter().enumerate() {
-            for b in &list[..n] {
+            for b in &list[n + 1..] {
                 if a.vrid == b.vrid && a.interface == b.interface {
                     self.error_unplaced(format!(
                         "{} and {} both use VRID {} with IPv4 on interface {}",

@@ -28,6 +28,7 @@ pub(super) enum Owner {
     Global,
     Vrrp,
     Check,
+    Bfd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub(super) enum Kind {
     Unsimulated,
 }
 
-pub(super) struct Parser {
+pub(super) struct Parser<'a> {
     lines: Vec<Line>,
     pos: usize,
     pub(super) pass: Pass,
@@ -75,10 +76,25 @@ pub(super) struct Parser {
     pub(super) missing_iface: bool,
     /// The configuration cannot run (the process exits with CONFIG).
     pub(super) invalid: bool,
+    /// Scripts would run as root without enable_script_security (keepalived -t exits 6).
+    pub(super) security: bool,
+    /// The parent's global_defs, which the children inherit.
+    pub(super) inherited: Option<super::Global>,
+    /// The line being handled, as written.
+    pub(super) cur: Option<Line>,
+    /// The scripts the configuration would run (for the script-security check).
+    pub(super) scripts: Vec<String>,
+    /// The node's files (scripts must exist to count as run).
+    pub(super) files: &'a dyn super::lexer::Files,
 }
 
-impl Parser {
-    pub(super) fn new(lexed: Lexed, pass: Pass, test: bool, ifaces: Vec<String>) -> Parser {
+impl<'a> Parser<'a> {
+    pub(super) fn new(
+        files: &'a dyn super::lexer::Files,
+        lexed: Lexed,
+        (pass, test): (Pass, bool),
+        ifaces: Vec<String>,
+    ) -> Parser<'a> {
         let mut p = Parser {
             lines: lexed.lines,
             pos: 0,
@@ -95,22 +111,37 @@ impl Parser {
             ifaces,
             missing_iface: false,
             invalid: false,
+            security: false,
+            inherited: None,
+            cur: None,
+            scripts: Vec::new(),
+            files,
         };
-        for Problem { file, line, text } in lexed.problems {
+        for Problem {
+            file,
+            line,
+            text,
+            error,
+        } in lexed.problems
+        {
             p.reports.push(Report {
                 at: Some((file, line)),
                 text,
                 error: true,
+                counts: error,
             });
         }
         p
     }
 
     pub(super) fn run(&mut self) {
+        if let Some(g) = self.inherited.take() {
+            self.cfg.global = g;
+        }
         self.stream(Section::Top, 0, false);
         if self.depth > 0 && !self.fatal {
             let n = self.depth;
-            self.error(format!("There are {n} missing '}}'s or extra '{{'s"));
+            self.error_unplaced(format!("There are {n} missing '}}'s or extra '{{'s"));
         }
         if !self.fatal {
             self.validate();
@@ -124,7 +155,23 @@ impl Parser {
             several_files: self.several_files,
             fatal: self.fatal,
             invalid: self.invalid,
+            security: self.security,
         }
+    }
+
+    /// A keyword's script, read as keepalived reads it: the rest of the line, quotes and
+    /// all; an unterminated quote is reported and the text taken as it stands.
+    pub(super) fn script_arg(&mut self, words: &[String]) -> Option<String> {
+        let cur = self.cur.clone()?;
+        if cur.unmatched_quote {
+            self.error(format!("String '{}': missing terminating \"", cur.raw));
+            let rest = cur.raw.trim_start().trim_start_matches(&*words[0]).trim();
+            return Some(rest.trim_start_matches('"').to_string());
+        }
+        self.arg(words, 1)?;
+        let script = words[1..].join(" ");
+        self.scripts.push(script.clone());
+        Some(script)
     }
 
     /// report_config_error at the current line.
@@ -133,15 +180,28 @@ impl Parser {
             at: self.at.clone(),
             text,
             error: true,
+            counts: true,
         });
     }
 
-    /// log_message: a line without a position that is not a config error.
+    /// log_message: a line without a position that is not a config error (not shown by
+    /// `keepalived -t`, which prints only config errors).
     pub(super) fn log(&mut self, text: String) {
         self.reports.push(Report {
             at: None,
             text,
             error: false,
+            counts: false,
+        });
+    }
+
+    /// A note of netstep's own (a keyword it does not simulate): logged, and shown by -t.
+    pub(super) fn note(&mut self, text: String) {
+        self.reports.push(Report {
+            at: self.at.clone(),
+            text,
+            error: true,
+            counts: false,
         });
     }
 
@@ -151,6 +211,7 @@ impl Parser {
             at: None,
             text,
             error: true,
+            counts: true,
         });
     }
 
@@ -159,6 +220,7 @@ impl Parser {
         let line = self.lines.get(self.pos)?.clone();
         self.pos += 1;
         self.at = Some((Rc::clone(&line.file), line.line));
+        self.cur = Some(line.clone());
         match line.words.first().map(String::as_str) {
             Some("{") => self.depth += 1,
             Some("}") => {
@@ -179,6 +241,7 @@ impl Parser {
             (Owner::Global, Pass::Parent)
                 | (Owner::Vrrp, Pass::Vrrp)
                 | (Owner::Check, Pass::Checker)
+                | (Owner::Bfd, Pass::Bfd)
         )
     }
 
@@ -251,22 +314,27 @@ impl Parser {
             return;
         };
         if let Some(owner) = owner.filter(|o| !self.active(*o)) {
-            self.skip = -1;
             match owner {
                 Owner::Vrrp if words[0] == "vrrp_instance" => self.cfg.have_vrrp = true,
                 Owner::Check if words[0] == "virtual_server" => self.cfg.have_checker = true,
                 _ => {}
+            }
+            // An inactive keyword's block is skipped inside its own level, as
+            // process_stream recurses into a skipped keyword's sub-keywords.
+            self.skip = -1;
+            if let Kind::Block(sub) = kind {
+                self.stream(sub, level + 1, true);
             }
             return;
         }
         match kind {
             Kind::Leaf => self.leaf(section, words),
             Kind::Unsimulated => {
-                self.log(format!(
+                self.note(format!(
                     "netstep: keyword '{}' is not simulated - ignored",
                     words[0]
                 ));
-                self.skip = -1;
+                self.skip_block();
             }
             Kind::Values(v) => {
                 self.value_block(v, words);
@@ -276,13 +344,36 @@ impl Parser {
                     if self.fatal {
                         return;
                     }
+                    // skip_block: the block goes unread, one level down.
                     self.skip = -1;
+                    self.stream(sub, level + 1, true);
                     return;
                 }
                 let skipped = self.stream(sub, level + 1, true);
                 if !skipped {
                     self.close(sub);
                 }
+            }
+        }
+    }
+
+    /// A keyword netstep does not simulate: its `{ … }` block, if one follows, goes unread
+    /// (without ending the block it is in).
+    fn skip_block(&mut self) {
+        if self.lines.get(self.pos).is_none_or(|l| l.words[0] != "{") {
+            return;
+        }
+        let mut depth = 0i64;
+        while let Some(words) = self.next_line() {
+            for w in &words {
+                match w.as_str() {
+                    "{" => depth += 1,
+                    "}" => depth -= 1,
+                    _ => {}
+                }
+            }
+            if depth <= 0 {
+                return;
             }
         }
     }
@@ -374,7 +465,7 @@ impl Parser {
         match self.pass {
             Pass::Vrrp => self.vrrp_validate(),
             Pass::Checker => self.check_validate(),
-            Pass::Parent => {}
+            Pass::Parent | Pass::Bfd => {}
         }
     }
 }

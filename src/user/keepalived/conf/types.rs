@@ -230,6 +230,9 @@ pub struct VirtualServer {
     pub line: usize,
     pub sched: String,
     pub kind: LbKind,
+    /// lb_algo / lb_kind were given (keepalived says when it uses its defaults).
+    pub sched_set: bool,
+    pub kind_set: bool,
     pub persistence_timeout: Option<u32>,
     pub persistence_granularity: Option<Ipv4Addr>,
     /// 6 (TCP) or 17 (UDP).

@@ -13,7 +13,7 @@ use crate::kernel::socket::SockId;
 use crate::kernel::{af_packet, af_unix, devinet, raw};
 use crate::sim::time::SEC;
 use crate::sim::Time;
-use crate::user::keepalived::conf::{Config, Pass, Vip};
+use crate::user::keepalived::conf::{Config, Global, Pass, Vip};
 use crate::user::keepalived::log::Log;
 use crate::user::keepalived::opts::Opts;
 use crate::user::keepalived::parent::{read, ready_path};
@@ -31,6 +31,8 @@ struct Sock {
 pub struct VrrpChild {
     opts: Opts,
     log: Log,
+    /// The parent's global_defs.
+    global: Global,
     started: bool,
     instances: Vec<Vrrp>,
     socks: Vec<Sock>,
@@ -40,10 +42,11 @@ pub struct VrrpChild {
     stopping: Option<Time>,
 }
 
-pub fn spawn(opts: Opts, log: Log) -> Box<dyn Program> {
+pub fn spawn(opts: Opts, log: Log, global: Global) -> Box<dyn Program> {
     Box::new(VrrpChild {
         opts,
         log,
+        global,
         started: false,
         instances: Vec::new(),
         socks: Vec::new(),
@@ -62,7 +65,12 @@ impl VrrpChild {
             format!("{}\n", sys.pid).as_bytes(),
             false,
         );
-        let parsed = read(sys, &self.opts, Pass::Vrrp, false)?;
+        let parsed = read(
+            sys,
+            &self.opts,
+            (Pass::Vrrp, false),
+            Some(self.global.clone()),
+        )?;
         let log = self.log.clone();
         log.detail(sys, "Registering Kernel netlink reflector");
         log.detail(sys, "Registering Kernel netlink command channel");
@@ -382,7 +390,12 @@ impl VrrpChild {
     fn reload(&mut self, sys: &mut Sys) {
         let log = self.log.clone();
         log.info(sys, "Reloading");
-        let Some(parsed) = read(sys, &self.opts, Pass::Vrrp, false) else {
+        let Some(parsed) = read(
+            sys,
+            &self.opts,
+            (Pass::Vrrp, false),
+            Some(self.global.clone()),
+        ) else {
             return;
         };
         for m in parsed.messages(Pass::Vrrp) {
