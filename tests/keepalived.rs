@@ -191,6 +191,17 @@ expect contains "Config files missing '/etc/keepalived/nothere.conf'."
 expect exit 0
 lb1: keepalived -f /etc/keepalived/nothere.conf
 expect exit 6
+lb1: genhash -h
+expect matches "^Usage: genhash COMMAND \[OPTIONS\]\nCommands:\n"
+expect exit 1
+lb1: keepalived -T -h
+expect matches "^Usage: keepalived --genhash COMMAND \[OPTIONS\]\n"
+expect exit 1
+lb1: keepalived -D --genhash
+expect matches "^Warning -- .genhash. not used as first option, previous options ignored\nUsage: keepalived --genhash"
+expect exit 1
+lb1: keepalived -f/x /x --frobnicate
+expect contains "Unknown option --frobnicate"
 lb1: systemctl status nosuch
 expect contains "Unit nosuch.service could not be found."
 expect exit 4
@@ -234,4 +245,156 @@ lb1: grep sockpool /var/log/syslog
 expect contains "VRRP sockpool: [ifindex(  2), family(IPv4), proto(112), fd(14,15) multicast, address(224.0.0.18)]"
 "#,
     );
+}
+
+/// What the real keepalived 2.2.7 logged (with -D) from the moment eth2 went down, in the
+/// run docs/keepalived-real.md §12 records, without its timestamps and IPv6 address lines.
+const REAL_TRACKING: &str = "\
+Netlink reports eth2 down
+(VI_1) Changing effective priority from 100 to 70
+(VI_3) Entering FAULT STATE
+(VI_3) sent 0 priority
+(VI_3) removing VIPs.
+Netlink reports eth1 down
+(VI_2) Entering FAULT STATE
+(VI_2) sent 0 priority
+(VI_2) removing VIPs.
+VRRP_Group(VG_1) Syncing instances to FAULT state
+(VI_1) Entering FAULT STATE
+(VI_1) removing VIPs.
+Netlink reports eth1 up
+(VI_2) Entering BACKUP STATE
+VRRP_Group(VG_1) Syncing instances to BACKUP state
+(VI_1) Entering BACKUP STATE
+(VI_2) Receive advertisement timeout
+(VI_1) Receive advertisement timeout
+(VI_1) Entering MASTER STATE
+(VI_1) setting VIPs.
+(VI_1) Sending/queueing gratuitous ARPs on eth0 for 192.168.10.200
+Sending gratuitous ARP on eth0 for 192.168.10.200
+Sending gratuitous ARP on eth0 for 192.168.10.200
+Sending gratuitous ARP on eth0 for 192.168.10.200
+Sending gratuitous ARP on eth0 for 192.168.10.200
+Sending gratuitous ARP on eth0 for 192.168.10.200
+VRRP_Group(VG_1) Syncing instances to MASTER state
+(VI_2) Entering MASTER STATE
+(VI_2) setting VIPs.
+(VI_2) Sending/queueing gratuitous ARPs on eth1 for 192.168.11.200
+Sending gratuitous ARP on eth1 for 192.168.11.200
+Sending gratuitous ARP on eth1 for 192.168.11.200
+Sending gratuitous ARP on eth1 for 192.168.11.200
+Sending gratuitous ARP on eth1 for 192.168.11.200
+Sending gratuitous ARP on eth1 for 192.168.11.200
+Netlink reports eth2 up
+(VI_1) Changing effective priority from 70 to 100
+(VI_3) Entering BACKUP STATE
+";
+
+const TRACKING_LAB: &str = r#"
+host lb1 peer
+switch sw0 sw1 sw2
+link lb1:eth0 sw0
+link lb1:eth1 sw1
+link lb1:eth2 sw2
+link peer:eth0 sw0
+lb1: ifconfig eth0 192.168.10.101/24
+lb1: ifconfig eth1 192.168.11.101/24
+lb1: ifconfig eth2 192.168.12.101/24
+peer: ifconfig eth0 192.168.10.9/24
+lb1: cat > /etc/keepalived/keepalived.conf <<EOF
+vrrp_sync_group VG_1 {
+    group {
+        VI_1
+        VI_2
+    }
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    track_interface {
+        eth2 weight -30
+    }
+    virtual_ipaddress {
+        192.168.10.200/24
+    }
+}
+vrrp_instance VI_2 {
+    state MASTER
+    interface eth1
+    virtual_router_id 52
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.168.11.200/24
+    }
+}
+vrrp_instance VI_3 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 53
+    priority 90
+    advert_int 1
+    track_interface {
+        eth2
+    }
+    virtual_ipaddress {
+        192.168.10.203/24
+    }
+}
+EOF
+lb1: keepalived -D
+run 4s
+lb1: grep -c "(VI_1) ignoring eth2 tracked interface weight due to SYNC group" /var/log/syslog
+expect contains "1"
+peer: tcpdump -n -i eth0 &
+link down lb1:eth2
+run 1s
+link down lb1:eth1
+run 3s
+link up lb1:eth1
+run 5s
+link up lb1:eth2
+run 1s
+peer: wait
+expect matches "(.*vrid 53, prio 0.*\n){2}"
+expect matches "vrid 51, prio 0(.|\n)*vrid 51, prio 70"
+expect not contains "vrid 52"
+"#;
+
+/// The same configuration and the same cable pulls as the real run (VI_1 and VI_2 master
+/// for less than garp_master_delay when eth1 goes, as there): a weighted
+/// track_interface moves VI_1's priority (although keepalived says it ignores the weight in
+/// a sync group), a weight-0 one puts VI_3 in FAULT with two priority-0 adverts, and the
+/// sync group takes VI_1 to FAULT, BACKUP and MASTER with VI_2.
+#[test]
+fn track_interface_and_sync_groups_do_what_keepalived_did() {
+    let lines = parse_lab("tracking.lab", TRACKING_LAB).expect("parses");
+    let mut out = Vec::new();
+    let mut runner = Runner::new(LabOptions::default(), &mut out);
+    for line in &lines {
+        if let Err(e) = runner.exec(line) {
+            drop(runner);
+            panic!("line {}: {e}\n{}", line.line, String::from_utf8_lossy(&out));
+        }
+    }
+    let node = runner.world.node_index("lb1").expect("lb1");
+    let syslog = runner
+        .world
+        .host(node)
+        .and_then(|h| h.kernel.read_file("/var/log/syslog").ok())
+        .expect("syslog");
+    drop(runner);
+    let text = String::from_utf8_lossy(&syslog);
+    let ours: String = text
+        .lines()
+        .filter_map(|l| l.split_once("Keepalived_vrrp[").map(|(_, r)| r))
+        .filter_map(|r| r.split_once("]: ").map(|(_, m)| format!("{m}\n")))
+        .skip_while(|m| !m.starts_with("Netlink reports eth2 down"))
+        // `peer: wait` ran the world on; the real run was stopped there.
+        .take(REAL_TRACKING.lines().count())
+        .collect();
+    assert_eq!(ours, REAL_TRACKING, "{}", String::from_utf8_lossy(&out));
 }

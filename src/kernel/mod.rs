@@ -22,6 +22,7 @@ pub mod netdev;
 pub mod process;
 pub mod procfs;
 pub mod raw;
+pub mod rtnetlink;
 pub mod slab;
 pub mod socket;
 pub mod sysctl;
@@ -135,6 +136,15 @@ impl Kernel {
             self.fib.flush_dev(ifindex);
             self.neigh.flush_dev(ifindex);
         }
+        rtnetlink::notify_link(self, ifindex);
+    }
+
+    /// The cable was pulled or plugged in (netif_carrier_off/on): listeners hear it.
+    pub fn set_carrier(&mut self, ifindex: usize, carrier: bool) {
+        if let Some(d) = self.devs.get_mut(ifindex) {
+            d.carrier = carrier;
+        }
+        rtnetlink::notify_link(self, ifindex);
     }
 
     /// Processes packets this host sent to itself (through `lo`).

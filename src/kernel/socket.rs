@@ -54,6 +54,8 @@ pub enum SockKind {
         dev: Option<usize>,
         ethertype: Option<u16>,
     },
+    /// NETLINK_ROUTE, joined to RTNLGRP_LINK (rtnetlink.rs).
+    Netlink,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +77,8 @@ pub enum Msg {
     },
     /// A unix datagram and the path of the socket that sent it.
     Unix { from: Option<String>, data: Vec<u8> },
+    /// RTM_NEWLINK: interface `dev` changed; `running` is its IFF_RUNNING now.
+    Link { dev: usize, running: bool },
 }
 
 impl Msg {
@@ -85,6 +89,7 @@ impl Msg {
             Msg::Dgram { data, .. } => data.len(),
             Msg::Frame { frame, .. } => frame.len(),
             Msg::Unix { data, .. } => data.len(),
+            Msg::Link { .. } => 0,
         }
     }
 }
@@ -280,7 +285,8 @@ impl Sockets {
         }
     }
 
-    fn push(&mut self, matches: impl Fn(&SockKind) -> bool, msg: Msg) -> bool {
+    /// Queues `msg` on every socket whose kind `matches`; true if there was one.
+    pub fn push_to(&mut self, matches: impl Fn(&SockKind) -> bool, msg: Msg) -> bool {
         let mut hit = false;
         for s in self.map.values_mut().filter(|s| matches(&s.kind)) {
             if s.rx.len() < RX_LIMIT {
@@ -304,7 +310,7 @@ impl Sockets {
     }
 
     pub fn deliver_ping(&mut self, ident: u16, at: Time, packet: &[u8]) -> bool {
-        self.push(
+        self.push_to(
             |k| *k == SockKind::Ping { ident },
             Msg::Ip {
                 at,
@@ -335,7 +341,7 @@ impl Sockets {
             outgoing,
             frame: frame.to_vec(),
         };
-        self.push(
+        self.push_to(
             |k| {
                 matches!(k, SockKind::Packet { dev: d, ethertype: t }
                     if d.is_none_or(|d| d == dev) && t.is_none_or(|t| t == ethertype))

@@ -60,6 +60,11 @@ impl Host {
         pid
     }
 
+    /// Something changed outside any event (a cable pulled): processes react now.
+    pub fn react(&mut self, ctx: &mut Ctx) {
+        self.settle(ctx);
+    }
+
     /// After anything happened: deliver looped-back packets and let processes react, until
     /// nothing more happens at this instant (bounded, in case two programs ping-pong).
     fn settle(&mut self, ctx: &mut Ctx) {

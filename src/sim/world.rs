@@ -241,12 +241,17 @@ impl World {
         Ok(Endpoint { node, port })
     }
 
+    /// A host's NIC lost or found its carrier: its processes hear it (rtnetlink) and may
+    /// answer at once (keepalived resigning a VRRP instance).
     fn set_carrier(&mut self, e: Endpoint, up: bool) {
-        if let Some(h) = self.nodes[e.node].node.host_mut() {
-            if let Some(d) = h.kernel.devs.get_mut(e.port) {
-                d.carrier = up;
-            }
-        }
+        let slot = &mut self.nodes[e.node];
+        let mut ctx = Ctx::new(self.now, &slot.name, self.explain);
+        let Some(h) = slot.node.host_mut() else {
+            return;
+        };
+        h.kernel.set_carrier(e.port, up);
+        h.react(&mut ctx);
+        self.after_node(e.node, ctx, None);
     }
 
     /// `link down|up NODE:IF`: pulls the cable (both ends lose carrier) or plugs it back.

@@ -167,18 +167,16 @@ pub fn parse(argv: &[String]) -> Result<Opts, (String, i32)> {
             // Operands are ignored, as keepalived ignores them.
             continue;
         };
-        let value = if opt.2 {
-            match inline.or_else(|| argv.get(i).cloned()) {
-                Some(v) => {
-                    if argv.get(i).is_some_and(|x| *x == v) {
-                        i += 1;
-                    }
-                    Some(v)
-                }
-                None => return Err((format!("Missing parameter for option -{}\n", opt.0), 1)),
+        let value = match (opt.2, inline) {
+            (false, _) => None,
+            (true, Some(v)) => Some(v),
+            (true, None) => {
+                let Some(v) = argv.get(i).cloned() else {
+                    return Err((format!("Missing parameter for option -{}\n", opt.0), 1));
+                };
+                i += 1;
+                Some(v)
             }
-        } else {
-            None
         };
         apply(&mut o, opt.0, value);
     }

@@ -93,6 +93,9 @@ pub struct Parent {
 }
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
+    if let Some(at) = args.iter().position(|a| a == "-T" || a == "--genhash") {
+        return crate::user::tools::genhash::spawn_from_keepalived(args, at);
+    }
     Box::new(Parent {
         args: args.to_vec(),
         opts: None,

@@ -10,8 +10,12 @@ use std::fmt;
 pub enum Part {
     Lit(String),
     Var(String),
-    /// `$(command)` or `` `command` ``: the command's output, when the word is expanded.
-    Cmd(String),
+    /// `$(command)` or `` `command` `` (`backquote`): the command's output, when the word
+    /// is expanded.
+    Cmd {
+        line: String,
+        backquote: bool,
+    },
 }
 
 /// Command substitutions nested deeper than this are refused (bash has no fixed limit, but
@@ -33,14 +37,18 @@ impl Word {
         }
     }
 
-    /// The word with variables expanded by `var` (command substitutions give nothing).
+    /// The word with variables expanded by `var`; command substitutions stay as written.
     pub fn expand(&self, var: &dyn Fn(&str) -> String) -> String {
         self.parts
             .iter()
             .map(|p| match p {
                 Part::Lit(s) => s.clone(),
                 Part::Var(v) => var(v),
-                Part::Cmd(_) => String::new(),
+                Part::Cmd {
+                    line,
+                    backquote: true,
+                } => format!("`{line}`"),
+                Part::Cmd { line, .. } => format!("$({line})"),
             })
             .collect()
     }
@@ -48,7 +56,7 @@ impl Word {
     /// The command substitutions in the word, in order.
     pub fn substitutions(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Cmd(c) => Some(c.as_str()),
+            Part::Cmd { line, .. } => Some(line.as_str()),
             _ => None,
         })
     }
@@ -66,7 +74,7 @@ impl Word {
             match p {
                 Part::Lit(s) => text.push_str(s),
                 Part::Var(v) => text.push_str(&var(v)),
-                Part::Cmd(_) => {
+                Part::Cmd { .. } => {
                     substituted = true;
                     text.push_str(outputs.next().unwrap_or_default().trim_end_matches('\n'));
                 }
@@ -286,7 +294,7 @@ fn read_subst(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError>
             (None, '\'' | '"') => quote = Some(c),
             (None, '(') => depth += 1,
             (None, ')') if depth == 0 => {
-                w.cmd(&chars[2..j].iter().collect::<String>());
+                w.cmd(&chars[2..j].iter().collect::<String>(), false);
                 return Ok(j + 1);
             }
             (None, ')') => depth -= 1,
@@ -304,7 +312,7 @@ fn read_backquote(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxEr
         .iter()
         .position(|&c| c == '`')
         .ok_or_else(|| unterminated('`'))?;
-    w.cmd(&chars[1..1 + end].iter().collect::<String>());
+    w.cmd(&chars[1..1 + end].iter().collect::<String>(), true);
     Ok(end + 2)
 }
 
@@ -364,9 +372,12 @@ impl WordBuilder {
         self.touched = true;
         self.parts.push(Part::Var(name.to_string()));
     }
-    fn cmd(&mut self, line: &str) {
+    fn cmd(&mut self, line: &str, backquote: bool) {
         self.touched = true;
-        self.parts.push(Part::Cmd(line.to_string()));
+        self.parts.push(Part::Cmd {
+            line: line.to_string(),
+            backquote,
+        });
     }
     fn finish(self) -> Word {
         let mut parts = self.parts;
@@ -539,6 +550,13 @@ mod tests {
                 "<HOME>z"
             ]
         );
+    }
+
+    #[test]
+    fn a_lab_word_keeps_command_substitutions_as_written() {
+        // `expect contains "…"` reads its text with split_words: nothing is run there.
+        let w = split_words(r#"contains "`-T` and $(pidof x)""#).unwrap();
+        assert_eq!(w, ["contains", "`-T` and $(pidof x)"]);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use smoltcp::socket::tcp::State;
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 
-const USAGE: &str = "Usage: genhash COMMAND [OPTIONS]
-Commands:
+/// genhash_usage's text after its first line (which names the program).
+const USAGE: &str = "Commands:
    -s server-address -p port -u url
    -S -s server-address -p port -u url
    -h
@@ -43,7 +43,12 @@ struct Opts {
 }
 
 struct Genhash {
+    /// The options, without the program name (or keepalived's `-T`).
     args: Vec<String>,
+    /// What the usage line calls us: `genhash`, or `keepalived --genhash` for `keepalived -T`.
+    prog: String,
+    /// keepalived's complaint when `-T` was not its first option, printed first.
+    warning: Option<String>,
     run: Option<Run>,
 }
 
@@ -57,12 +62,30 @@ struct Run {
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
     Box::new(Genhash {
-        args: args.to_vec(),
+        args: args.get(1..).unwrap_or_default().to_vec(),
+        prog: "genhash".into(),
+        warning: None,
         run: None,
     })
 }
 
-fn parse(args: &[String]) -> Result<Opts, String> {
+/// `keepalived -T …` (or `--genhash`), `args[at]` being that option: genhash's mode of
+/// keepalived, reading the options after it. Options before it are ignored, with main.c's
+/// warning.
+pub fn spawn_from_keepalived(args: &[String], at: usize) -> Box<dyn Program> {
+    let name = if args[at] == "-T" { "-T" } else { "genhash" };
+    Box::new(Genhash {
+        args: args.get(at + 1..).unwrap_or_default().to_vec(),
+        prog: format!("{} --genhash", args[0]),
+        warning: (at > 1).then(|| {
+            format!("Warning -- `{name}` not used as first option, previous options ignored\n")
+        }),
+        run: None,
+    })
+}
+
+/// Err means: print the usage (to standard error, exit 1, as genhash_usage is followed).
+fn parse(args: &[String]) -> Result<Opts, ()> {
     let (mut server, mut port, mut url) = (None, None, None);
     let mut o = Opts {
         server: Ipv4Addr::UNSPECIFIED,
@@ -72,9 +95,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         verbose: false,
         timeout: None,
     };
-    let mut it = args[1..].iter();
+    let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut val = || it.next().cloned().ok_or_else(|| USAGE.to_string());
+        let mut val = || it.next().cloned().ok_or(());
         match a.as_str() {
             "-s" | "--server" => server = Some(val()?),
             "-p" | "--port" => port = Some(val()?),
@@ -85,22 +108,25 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                 val()?;
             }
             "-v" | "--verbose" => o.verbose = true,
-            _ => return Err(USAGE.to_string()),
+            _ => return Err(()),
         }
     }
-    o.server = server.and_then(|s| s.parse().ok()).ok_or(USAGE)?;
-    o.port = port.and_then(|p| p.parse().ok()).ok_or(USAGE)?;
-    o.url = url.ok_or(USAGE)?;
+    o.server = server.and_then(|s| s.parse().ok()).ok_or(())?;
+    o.port = port.and_then(|p| p.parse().ok()).ok_or(())?;
+    o.url = url.ok_or(())?;
     Ok(o)
 }
 
 impl Program for Genhash {
     fn poll(&mut self, sys: &mut Sys) -> Poll {
         if self.run.is_none() {
+            if let Some(w) = self.warning.take() {
+                sys.eprint(&w);
+            }
             let o = match parse(&self.args) {
                 Ok(o) => o,
-                Err(u) => {
-                    sys.print(&u);
+                Err(()) => {
+                    sys.eprint(&format!("Usage: {} COMMAND [OPTIONS]\n{USAGE}", self.prog));
                     return Poll::Exit(1);
                 }
             };

@@ -150,16 +150,15 @@ impl CheckerChild {
         for i in 0..self.checkers.len() {
             if self.probes[i].is_none() && self.checkers[i].next.is_some_and(|t| t <= now) {
                 self.checkers[i].next = None;
-                let host = self.host(i);
-                match probe::start(sys, &self.checkers[i], Some(&host)) {
+                let request = self.request(i);
+                match probe::start(sys, &self.checkers[i], request) {
                     Ok(p) => self.probes[i] = Some(p),
                     Err(outcome) => self.finished(sys, i, outcome),
                 }
             }
-            let req = self.request(i);
             let done = self.probes[i]
                 .as_mut()
-                .and_then(|p| p.poll(sys, &self.checkers[i], &req));
+                .and_then(|p| p.poll(sys, &self.checkers[i]));
             if let Some(outcome) = done {
                 self.probes[i] = None;
                 self.finished(sys, i, outcome);

@@ -17,6 +17,8 @@ use smoltcp::socket::tcp::State;
 pub enum Probe {
     Http {
         conn: TcpId,
+        /// keepalived's request, sent once the connection is up.
+        request: Vec<u8>,
         sent: bool,
         reply: Vec<u8>,
         deadline: Time,
@@ -36,8 +38,9 @@ pub enum Probe {
     },
 }
 
-/// Starts an attempt; Err is an outcome at once (a connect that fails on the spot).
-pub fn start(sys: &mut Sys, c: &Checker, host: Option<&str>) -> Result<Probe, Outcome> {
+/// Starts an attempt (`request` is what HTTP_GET will send); Err is an outcome at once (a
+/// connect that fails on the spot).
+pub fn start(sys: &mut Sys, c: &Checker, request: Vec<u8>) -> Result<Probe, Outcome> {
     let now = sys.now();
     let deadline = now + c.connect_timeout * 1_000;
     let (ip, port) = c.dst;
@@ -45,11 +48,11 @@ pub fn start(sys: &mut Sys, c: &Checker, host: Option<&str>) -> Result<Probe, Ou
         CheckKind::Http { .. } | CheckKind::Tcp => {
             let conn = tcp::connect(sys.k, sys.ctx, sys.pid, ip, port)
                 .map_err(|e| Outcome::Down(format!("Error connecting server ({})", e.message())))?;
-            let _ = host;
             Ok(match c.conf.kind {
                 CheckKind::Tcp => Probe::Tcp { conn, deadline },
                 _ => Probe::Http {
                     conn,
+                    request,
                     sent: false,
                     reply: Vec::new(),
                     deadline,
@@ -101,7 +104,7 @@ pub fn request(path: &str, host: &str) -> Vec<u8> {
 
 impl Probe {
     /// Moves the attempt on; Some when it is over.
-    pub fn poll(&mut self, sys: &mut Sys, c: &Checker, req: &[u8]) -> Option<Outcome> {
+    pub fn poll(&mut self, sys: &mut Sys, c: &Checker) -> Option<Outcome> {
         let now = sys.now();
         match self {
             Probe::Tcp { conn, deadline } => {
@@ -120,10 +123,11 @@ impl Probe {
             }
             Probe::Http {
                 conn,
+                request,
                 sent,
                 reply,
                 deadline,
-            } => http(sys, c, (*conn, sent, reply, deadline), req),
+            } => http(sys, c, (*conn, sent, reply, deadline), request),
             Probe::Misc { pid, deadline } => match sys.child_status(*pid) {
                 Some(status) => Some(misc_outcome(c, status)),
                 None if now >= *deadline => {

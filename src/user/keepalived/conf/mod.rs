@@ -7,13 +7,16 @@
 //! that meets it. So one config gives three lists of messages, which is what keepalived
 //! logs (and `keepalived -t` prints, parent first, then checker, then VRRP).
 
+mod check_complete;
 pub mod lexer;
 pub mod numbers;
 mod parse_check;
+mod parse_checker;
 mod parse_global;
 mod parse_vrrp;
 mod stream;
 pub mod types;
+mod vrrp_complete;
 
 pub use parse_check::{fmt_vs, trio};
 pub use types::*;

@@ -2,6 +2,7 @@
 //! check_http.c, check_tcp.c, check_misc.c, check_ping.c), and the checker child's checks
 //! once it has read them (check_data.c's validate_check_config).
 
+use super::parse_checker::checker_keyword;
 use super::stream::{Kind, Parser, Section};
 use super::types::{
     CheckDefaults, CheckKind, Checker, LbKind, RealServer, Url, VirtualServer, VsKey,
@@ -92,38 +93,6 @@ fn rs_keyword(word: &str) -> Option<Kind> {
     })
 }
 
-fn checker_keyword(word: &str, kind: &CheckKind) -> Option<Kind> {
-    let common = matches!(
-        word,
-        "connect_ip"
-            | "connect_port"
-            | "bindto"
-            | "bind_port"
-            | "bind_if"
-            | "fwmark"
-            | "connect_timeout"
-            | "retry"
-            | "delay_before_retry"
-            | "warmup"
-            | "delay_loop"
-            | "alpha"
-    );
-    if common {
-        return Some(Kind::Leaf);
-    }
-    match (kind, word) {
-        (CheckKind::Http { .. }, "url") => Some(Kind::Block(Section::Url)),
-        (
-            CheckKind::Http { .. },
-            "nb_get_retry" | "virtualhost" | "http_protocol" | "enable_sni" | "fast_recovery",
-        ) => Some(Kind::Leaf),
-        (CheckKind::Misc { .. }, "misc_path" | "misc_timeout" | "misc_dynamic" | "user") => {
-            Some(Kind::Leaf)
-        }
-        _ => None,
-    }
-}
-
 impl Parser<'_> {
     pub(super) fn checker_kind(&self) -> Option<&CheckKind> {
         let vs = self.cfg.virtual_servers.last()?;
@@ -139,7 +108,7 @@ impl Parser<'_> {
         self.vs()?.real_servers.last_mut()
     }
 
-    fn checker(&mut self) -> Option<&mut Checker> {
+    pub(super) fn checker(&mut self) -> Option<&mut Checker> {
         self.rs()?.checkers.last_mut()
     }
 
@@ -149,6 +118,10 @@ impl Parser<'_> {
             Section::Vs => self.open_vs(words, line),
             Section::Rs => self.open_rs(words, line),
             Section::Checker => {
+                if words[0] == "SSL_GET" {
+                    // No node speaks TLS, so there is no handshake to model.
+                    self.note("netstep: SSL_GET is checked as HTTP_GET (no TLS here)".into());
+                }
                 let kind = match words[0].as_str() {
                     "HTTP_GET" | "SSL_GET" => CheckKind::Http {
                         ssl: words[0] == "SSL_GET",
@@ -218,7 +191,9 @@ impl Parser<'_> {
             ) {
                 (Ok(ip), Some(port)) => VsKey::Addr(ip, port),
                 _ => {
-                    let port = words.get(2).filter(|p| !p.trim_start_matches('0').is_empty());
+                    let port = words
+                        .get(2)
+                        .filter(|p| !p.trim_start_matches('0').is_empty());
                     let text = match port {
                         Some(p) => {
                             format!("Invalid virtual server IP address/port {a1}/{p} - skipping")
@@ -576,165 +551,6 @@ impl Parser<'_> {
             _ => {}
         }
     }
-
-    fn checker_leaf(&mut self, words: &[String]) {
-        let key = words[0].as_str();
-        if matches!(key, "misc_dynamic" | "enable_sni" | "fast_recovery") {
-            if let Some(CheckKind::Misc { dynamic, .. }) = self.checker().map(|c| &mut c.kind) {
-                *dynamic = true;
-            }
-            return;
-        }
-        let Some(v) = self.arg(words, 1).map(str::to_string) else {
-            return;
-        };
-        match key {
-            "connect_ip" | "bindto" => match v.parse::<Ipv4Addr>() {
-                Ok(a) => {
-                    if let Some(c) = self.checker() {
-                        if key == "connect_ip" {
-                            c.connect_ip = Some(a)
-                        } else {
-                            c.bindto = Some(a)
-                        }
-                    }
-                }
-                Err(_) => self.error(format!("invalid {key} address {v} - ignoring")),
-            },
-            "connect_port" => match self.unsigned(&v, 1, 65535, true) {
-                Some(p) => {
-                    if let Some(c) = self.checker() {
-                        c.connect_port = Some(p as u16)
-                    }
-                }
-                None => self.error(format!("Invalid checker connect_port '{v}'")),
-            },
-            "misc_path" => {
-                let script = words[1..].join(" ");
-                if let Some(CheckKind::Misc { path, .. }) = self.checker().map(|c| &mut c.kind) {
-                    *path = Some(script);
-                }
-            }
-            "misc_timeout" => {
-                let t = self.unsigned(&v, 0, u32::MAX / 1_000_000, true);
-                if let (Some(t), Some(CheckKind::Misc { timeout, .. })) =
-                    (t, self.checker().map(|c| &mut c.kind))
-                {
-                    *timeout = Some(u64::from(t) * 1_000_000);
-                }
-            }
-            "http_protocol" => {
-                if let Some(CheckKind::Http { http_protocol, .. }) =
-                    self.checker().map(|c| &mut c.kind)
-                {
-                    *http_protocol = Some(v);
-                }
-            }
-            // bind_port, bind_if, fwmark, user: read, not simulated.
-            _ => {}
-        }
-    }
-
-    fn url_leaf(&mut self, words: &[String]) {
-        let Some(v) = self.arg(words, 1).map(str::to_string) else {
-            return;
-        };
-        let codes = if words[0] == "status_code" {
-            match status_codes(&words[1..]) {
-                Some(c) => Some(c),
-                None => {
-                    self.error(format!(
-                        "Invalid HTTP_GET status code '{}'",
-                        words[1..].join(" ")
-                    ));
-                    return;
-                }
-            }
-        } else {
-            None
-        };
-        let Some(CheckKind::Http { urls, .. }) = self.checker().map(|c| &mut c.kind) else {
-            return;
-        };
-        let Some(url) = urls.last_mut() else {
-            return;
-        };
-        match words[0].as_str() {
-            "path" => url.path = Some(v),
-            "digest" => url.digest = Some(v.to_ascii_lowercase()),
-            "status_code" => url.status_codes = codes.unwrap_or_default(),
-            "virtualhost" => url.virtualhost = Some(v),
-            _ => {}
-        }
-    }
-
-    /// validate_check_config: a virtual server without real servers is dropped; one by
-    /// address without a protocol is UDP (IPVS's default).
-    pub(super) fn check_validate(&mut self) {
-        let mut keep = Vec::new();
-        for mut vs in std::mem::take(&mut self.cfg.virtual_servers) {
-            let name = fmt_vs(&vs);
-            if vs.real_servers.is_empty() {
-                self.error_unplaced(format!(
-                    "Virtual server {name} has no real servers - ignoring"
-                ));
-                continue;
-            }
-            if let VsKey::Fwmark(_) = vs.key {
-                if vs.protocol != 0 {
-                    self.error_unplaced(format!(
-                        "Warning: Virtual server {name}: protocol specified for fwmark - protocol will be ignored"
-                    ));
-                    vs.protocol = 0;
-                }
-            }
-            if !vs.sched_set {
-                self.error_unplaced(format!(
-                    "Virtual server {name}: no scheduler set, setting default 'wlc'"
-                ));
-            }
-            if !vs.kind_set && vs.real_servers.iter().any(|r| r.kind.is_none()) {
-                self.error_unplaced(format!(
-                    "Virtual server {name}: no forwarding method set, setting default NAT"
-                ));
-            }
-            if let VsKey::Fwmark(_) = vs.key {
-                let vname = fmt_vs(&vs);
-                for rs in vs.real_servers.iter_mut() {
-                    if rs.port != 0 && rs.kind.unwrap_or(vs.kind) != LbKind::Nat {
-                        self.reports_rs_port(&vname, rs.addr, rs.port);
-                        rs.port = 0;
-                    }
-                }
-            }
-            if let VsKey::Addr(_, port) = vs.key {
-                if vs.protocol == 0 {
-                    self.error_unplaced(format!(
-                        "Virtual server {name}: no protocol set - defaulting to UDP"
-                    ));
-                    vs.protocol = 17;
-                }
-                if port == 0 && vs.persistence_timeout.is_none() {
-                    let name = fmt_vs(&vs);
-                    self.error_unplaced(format!(
-                        "Virtual server {name}: zero port only valid for persistent services - setting"
-                    ));
-                    vs.persistence_timeout = Some(360);
-                }
-            }
-            keep.push(vs);
-        }
-        self.cfg.virtual_servers = keep;
-    }
-}
-
-impl Parser<'_> {
-    fn reports_rs_port(&mut self, vs: &str, addr: Ipv4Addr, port: u16) {
-        self.error_unplaced(format!(
-            "WARNING - fwmark virtual server {vs}, real server {} has port specified - clearing",
-            trio(addr, 0, port)
-        ));
-    }
 }
 
 fn merge(t: &mut CheckDefaults, d: CheckDefaults) {
@@ -754,20 +570,6 @@ fn lb_kind(v: &str) -> Option<LbKind> {
         "TUN" => Some(LbKind::Tun),
         _ => None,
     }
-}
-
-/// `status_code 200`, `200-299 301`: ranges and single codes.
-fn status_codes(words: &[String]) -> Option<Vec<(u16, u16)>> {
-    let mut out = Vec::new();
-    for w in words.iter().flat_map(|w| w.split(',')) {
-        let (a, b) = w.split_once('-').unwrap_or((w, w));
-        let (a, b) = (a.parse::<u16>().ok()?, b.parse::<u16>().ok()?);
-        if !(100..=599).contains(&a) || !(100..=599).contains(&b) || a > b {
-            return None;
-        }
-        out.push((a, b));
-    }
-    (!out.is_empty()).then_some(out)
 }
 
 /// FMT_VS: `[192.168.10.200]:tcp:80`, or `FWM 1`.

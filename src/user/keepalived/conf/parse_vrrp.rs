@@ -2,7 +2,7 @@
 //! checks the VRRP child makes once it has read them (vrrp.c's vrrp_complete_init).
 
 use super::stream::{Kind, Parser, Section, Values};
-use super::types::{AuthType, Instance, SyncGroup, Vip, VrrpScript};
+use super::types::{AuthType, Instance, SyncGroup, TrackedIf, Vip, VrrpScript};
 use std::net::Ipv4Addr;
 
 pub(super) fn keyword(section: Section, word: &str) -> Option<Kind> {
@@ -148,6 +148,7 @@ impl Parser<'_> {
                 self.cfg.sync_groups.push(SyncGroup {
                     name,
                     members: Vec::new(),
+                    tracking_weight: false,
                     notify_master: None,
                     notify_backup: None,
                     notify_fault: None,
@@ -191,8 +192,8 @@ impl Parser<'_> {
             "strict_mode" => return flag(self, |i| i.strict = true),
             "lower_prio_no_advert" => return flag(self, |i| i.lower_prio_no_advert = true),
             "higher_prio_send_advert" => return flag(self, |i| i.higher_prio_send_advert = true),
-            "dont_track_primary"
-            | "smtp_alert"
+            "dont_track_primary" => return flag(self, |i| i.dont_track_primary = true),
+            "smtp_alert"
             | "debug"
             | "accept"
             | "no_accept"
@@ -437,8 +438,24 @@ impl Parser<'_> {
     }
 
     fn group_leaf(&mut self, words: &[String]) {
-        if !words[0].starts_with("notify") {
-            return;
+        match words[0].as_str() {
+            "sync_group_tracking_weight" => {
+                if let Some(g) = self.cfg.sync_groups.last_mut() {
+                    g.tracking_weight = true;
+                }
+                return;
+            }
+            "global_tracking" => {
+                let Some(g) = self.cfg.sync_groups.last_mut() else {
+                    return;
+                };
+                g.tracking_weight = true;
+                let text = format!("({}) global_tracking is deprecated. Use track_interface/script/file on the sync group", g.name);
+                self.error(text);
+                return;
+            }
+            w if !w.starts_with("notify") => return,
+            _ => {}
         }
         let Some(script) = self.script_arg(words) else {
             return;
@@ -451,6 +468,70 @@ impl Parser<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// alloc_track_if: `NAME [weight W [reverse]]`, with keepalived's complaints.
+    fn tracked_if(&mut self, name: &str, words: &[String]) -> Option<TrackedIf> {
+        let tracked = words[0].clone();
+        if !self.ifaces.contains(&tracked) {
+            self.error(format!(
+                "({name}) tracked interface {tracked} doesn't exist"
+            ));
+            self.missing_iface = true;
+            return None;
+        }
+        let dup = self
+            .instance()
+            .is_some_and(|i| i.track_interfaces.iter().any(|t| t.name == tracked));
+        if dup {
+            self.error(format!(
+                "({name}) duplicate track_interface {tracked} - ignoring"
+            ));
+            return None;
+        }
+        let mut t = TrackedIf {
+            name: tracked.clone(),
+            weight: 0,
+            reverse: false,
+        };
+        let Some(opt) = words.get(1) else {
+            return Some(t);
+        };
+        if opt != "weight" {
+            self.error(format!(
+                "({name}) unknown track_interface {tracked} option {opt} - ignoring"
+            ));
+            return None;
+        }
+        let Some(w) = words.get(2) else {
+            self.error(format!(
+                "({name}) weight without value specified for track_interface {tracked} - ignoring"
+            ));
+            return None;
+        };
+        t.weight = match self.int(w, -254, 254, true) {
+            None => {
+                self.error(format!(
+                    "({name}) weight {w} for {tracked} must be between [-253..253] inclusive. Ignoring..."
+                ));
+                0
+            }
+            Some(x) if x.abs() == 254 => {
+                self.error(format!(
+                    "({name}) weight for {tracked} cannot be +/-254. Setting to +/-253"
+                ));
+                x.signum() * 253
+            }
+            Some(x) => x,
+        };
+        match words.get(3).map(String::as_str) {
+            Some("reverse") => t.reverse = true,
+            Some(other) => self.error(format!(
+                "({name}) unknown track_interace {tracked} weight option {other} - ignoring"
+            )),
+            None => {}
+        }
+        Some(t)
     }
 
     pub(super) fn vrrp_value(&mut self, kind: Values, words: &[String]) {
@@ -478,12 +559,10 @@ impl Parser<'_> {
                 )),
             },
             Values::TrackInterfaces => {
-                let weight = match (words.get(1).map(String::as_str), words.get(2)) {
-                    (Some("weight"), Some(w)) => self.int(w, -253, 253, true).unwrap_or(0),
-                    _ => 0,
-                };
-                if let Some(i) = self.instance() {
-                    i.track_interfaces.push((words[0].clone(), weight));
+                if let Some(t) = self.tracked_if(&name, words) {
+                    if let Some(i) = self.instance() {
+                        i.track_interfaces.push(t);
+                    }
                 }
             }
             Values::TrackScripts => {
@@ -571,161 +650,5 @@ impl Parser<'_> {
             }
         }
         Some(vip)
-    }
-
-    /// vrrp_complete_init: each instance must have a VRID and an interface; the rest is
-    /// reconciled with a message; two instances may not share a VRID on one interface.
-    pub(super) fn vrrp_validate(&mut self) {
-        if self.missing_iface {
-            self.error_unplaced("Non-existent interface specified in configuration".into());
-            self.invalid = true;
-            return;
-        }
-        for i in self.cfg.instances.clone() {
-            if i.vrid.is_none() {
-                self.error_unplaced(format!("({}) the virtual router id must be set", i.name));
-                self.invalid = true;
-                return;
-            }
-            if i.interface.is_none() && i.unicast_src_ip.is_none() {
-                self.error_unplaced(format!("({}) Unknown interface!", i.name));
-                self.invalid = true;
-                return;
-            }
-        }
-        self.script_security();
-        let names: Vec<String> = self.cfg.instances.iter().map(|i| i.name.clone()).collect();
-        for name in &names {
-            self.complete_instance(name);
-        }
-        self.sync_groups();
-        self.vrid_conflicts();
-        // vrrp_complete_init checks the VIPs again once interfaces are assigned.
-        for i in self.cfg.instances.clone() {
-            if i.vips.is_empty() && !self.invalid {
-                self.error_unplaced(format!(
-                    "({}) No VIP specified; at least one is sensible",
-                    i.name
-                ));
-            }
-        }
-    }
-
-    /// Scripts that exist would run as root: without enable_script_security that is a
-    /// security error (check_vrrp_script_security).
-    fn script_security(&mut self) {
-        if self.cfg.global.enable_script_security {
-            return;
-        }
-        let files = self.files;
-        let runs = self.scripts.iter().any(|s| {
-            let prog = s.split_whitespace().next().unwrap_or("");
-            files.executable(prog)
-        });
-        if runs {
-            self.error_unplaced(
-                "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
-                    .into(),
-            );
-            self.security = true;
-        }
-    }
-
-    /// vrrp_sync_set_group: members must exist; one member is probably a mistake.
-    fn sync_groups(&mut self) {
-        let names: Vec<String> = self.cfg.instances.iter().map(|i| i.name.clone()).collect();
-        for g in self.cfg.sync_groups.clone() {
-            let found = g.members.iter().filter(|m| names.contains(m)).count();
-            if found == 0 {
-                self.error_unplaced(format!(
-                    "Sync group {}, no matching virtual router found in group declaration - removing",
-                    g.name
-                ));
-            } else if found == 1 {
-                self.error_unplaced(format!(
-                    "Sync group {} has only 1 virtual router(s) - this probably isn't what you want",
-                    g.name
-                ));
-            }
-        }
-    }
-
-    fn complete_instance(&mut self, name: &str) {
-        let Some(i) = self.cfg.instances.iter().find(|i| i.name == name).cloned() else {
-            return;
-        };
-        let mut i = i;
-        if let Some(own) = i.interface.clone() {
-            if i.track_interfaces.iter().any(|(t, _)| *t == own) {
-                self.error_unplaced(format!(
-                    "({name}) Ignoring track_interface {own} since own interface"
-                ));
-                i.track_interfaces.retain(|(t, _)| *t != own);
-            }
-        }
-        if i.vips.is_empty() {
-            self.error_unplaced(format!(
-                "({name}) No VIP specified; at least one is sensible"
-            ));
-        }
-        if i.auth_type.is_some() && i.auth_data[0] == 0 {
-            self.error_unplaced(format!(
-                "({name}) Authentication specified but no password given. Ignoring"
-            ));
-            i.auth_type = None;
-        }
-        if i.priority == 255 && i.nopreempt {
-            self.error_unplaced(format!(
-                "({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
-            ));
-            i.nopreempt = false;
-        }
-        if i.want_master && i.nopreempt {
-            self.error_unplaced(format!(
-                "({name}) Warning - nopreempt will not work with initial state MASTER - clearing"
-            ));
-            i.nopreempt = false;
-        }
-        if i.want_master && i.preempt_delay > 0 {
-            self.error_unplaced(format!(
-                "({name}) Warning - preempt delay will not work with initial state MASTER - clearing"
-            ));
-            i.preempt_delay = 0;
-        }
-        if i.preempt_delay > 0 && i.nopreempt {
-            self.error_unplaced(format!(
-                "({name}) preempt_delay is incompatible with nopreempt mode - resetting"
-            ));
-            i.preempt_delay = 0;
-        }
-        if i.version == 2 && i.advert_int % 1_000_000 != 0 {
-            self.error_unplaced(format!(
-                "({name}) VRRPv2 advertisement interval {:.6}s must be an integer. rounding",
-                i.advert_int as f64 / 1e6
-            ));
-            i.advert_int = ((i.advert_int + 500_000) / 1_000_000).max(1) * 1_000_000;
-        }
-        if let Some(slot) = self.cfg.instances.iter_mut().find(|x| x.name == name) {
-            *slot = i;
-        }
-    }
-
-    fn vrid_conflicts(&mut self) {
-        let list = self.cfg.instances.clone();
-        for (n, a) in list.iter().enumerate() {
-            for b in &list[n + 1..] {
-                if a.vrid == b.vrid && a.interface == b.interface {
-                    self.error_unplaced(format!(
-                        "{} and {} both use VRID {} with IPv4 on interface {}",
-                        a.name,
-                        b.name,
-                        a.vrid.unwrap_or(0),
-                        a.interface.as_deref().unwrap_or("")
-                    ));
-                    self.invalid = true;
-                    return;
-                }
-            }
-        }
     }
 }

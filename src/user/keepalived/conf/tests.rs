@@ -179,6 +179,22 @@ fn daemons_warn_where_the_config_test_refuses() {
     assert!(v.messages(Pass::Vrrp)[0].ends_with("invalid number '12x'"));
 }
 
+#[test]
+fn what_netstep_does_not_simulate_is_said_where_it_is_read() {
+    let text = "virtual_server 10.0.0.1 443 {\n real_server 10.0.0.2 443 {\n  SSL_GET {\n   url {\n    path /\n    regex ok\n   }\n  }\n }\n}\n";
+    let c = read_as(text, Pass::Checker);
+    assert_eq!(
+        c.messages(Pass::Checker)[..2],
+        [
+            "(/k.conf: Line 3) netstep: SSL_GET is checked as HTTP_GET (no TLS here)",
+            "(/k.conf: Line 6) netstep: keyword 'regex' is not simulated - ignored",
+        ]
+    );
+    // The url is still read, as keepalived reads it.
+    let rs = &c.cfg.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.len(), 1);
+}
+
 /// xorshift64*: the same garbage on every run.
 struct Rand(u64);
 

@@ -101,7 +101,7 @@ pub struct Instance {
     pub garp_master_repeat: u32,
     pub garp_master_refresh: u32,
     pub garp_master_refresh_repeat: u32,
-    pub track_interfaces: Vec<(String, i32)>,
+    pub track_interfaces: Vec<TrackedIf>,
     /// Script name and an optional weight that overrides the script's own.
     pub track_scripts: Vec<(String, Option<i32>)>,
     pub notify_master: Option<String>,
@@ -113,6 +113,8 @@ pub struct Instance {
     pub unicast_src_ip: Option<Ipv4Addr>,
     pub unicast_peers: Vec<Ipv4Addr>,
     pub skip_check_adv_addr: bool,
+    /// `dont_track_primary`: the instance's own interface going down does not make it FAULT.
+    pub dont_track_primary: bool,
     pub strict: bool,
     pub down_timer_adverts: u32,
     pub lower_prio_no_advert: bool,
@@ -151,6 +153,7 @@ impl Instance {
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             skip_check_adv_addr: g.skip_check_adv_addr,
+            dont_track_primary: false,
             strict: g.strict,
             down_timer_adverts: 3,
             lower_prio_no_advert: false,
@@ -188,10 +191,40 @@ impl VrrpScript {
     }
 }
 
+/// A `track_interface` line: `NAME [weight W [reverse]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackedIf {
+    pub name: String,
+    /// 0: the instance goes to FAULT while the interface is down. Otherwise the priority
+    /// moves by W: a positive W is added while it is up, a negative one while it is down.
+    pub weight: i32,
+    /// `reverse`: the other way round.
+    pub reverse: bool,
+}
+
+impl TrackedIf {
+    /// What the interface adds to the priority when it is `up` (vrrp_track.c).
+    pub fn delta(&self, up: bool) -> i32 {
+        let w = if self.reverse {
+            -self.weight
+        } else {
+            self.weight
+        };
+        match (up, self.weight) {
+            (true, x) if x > 0 => w,
+            (false, x) if x < 0 => w,
+            _ => 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SyncGroup {
     pub name: String,
     pub members: Vec<String>,
+    /// `sync_group_tracking_weight` (or the deprecated `global_tracking`): members keep their
+    /// tracking weights.
+    pub tracking_weight: bool,
     pub notify_master: Option<String>,
     pub notify_backup: Option<String>,
     pub notify_fault: Option<String>,

@@ -6,14 +6,16 @@
 
 use super::instance::{Effect, State, Vrrp};
 use super::packet::{self, PROTO_VRRP, TTL};
+use super::sync::Group;
 use super::track::Tracker;
+use super::tracking::Links;
 use crate::kernel::netdev::IfAddr;
 use crate::kernel::process::{Poll, Program, Signal, Sys};
 use crate::kernel::socket::SockId;
-use crate::kernel::{af_packet, af_unix, devinet, raw};
+use crate::kernel::{af_packet, af_unix, devinet, raw, rtnetlink};
 use crate::sim::time::SEC;
 use crate::sim::Time;
-use crate::user::keepalived::conf::{Config, Global, Pass, Vip};
+use crate::user::keepalived::conf::{Config, Global, Pass, SyncGroup, Vip};
 use crate::user::keepalived::log::Log;
 use crate::user::keepalived::opts::Opts;
 use crate::user::keepalived::parent::{read, ready_path};
@@ -30,13 +32,18 @@ struct Sock {
 
 pub struct VrrpChild {
     opts: Opts,
-    log: Log,
+    pub(super) log: Log,
     /// The parent's global_defs.
     global: Global,
     started: bool,
-    instances: Vec<Vrrp>,
+    pub(super) instances: Vec<Vrrp>,
     socks: Vec<Sock>,
-    tracker: Tracker,
+    pub(super) tracker: Tracker,
+    pub(super) links: Links,
+    pub(super) sync_conf: Vec<SyncGroup>,
+    pub(super) groups: Vec<Group>,
+    /// The netlink reflector: link changes wake us.
+    netlink: Option<SockId>,
     group: Ipv4Addr,
     /// SIGTERM: the time the process ends (keepalived gives IGMP leaves a second).
     stopping: Option<Time>,
@@ -51,6 +58,10 @@ pub fn spawn(opts: Opts, log: Log, global: Global) -> Box<dyn Program> {
         instances: Vec::new(),
         socks: Vec::new(),
         tracker: Tracker::default(),
+        links: Links::default(),
+        sync_conf: Vec::new(),
+        groups: Vec::new(),
+        netlink: None,
         group: Ipv4Addr::new(224, 0, 0, 18),
         stopping: None,
     })
@@ -73,6 +84,7 @@ impl VrrpChild {
         )?;
         let log = self.log.clone();
         log.detail(sys, "Registering Kernel netlink reflector");
+        self.netlink = Some(rtnetlink::socket(sys.k, sys.pid));
         log.detail(sys, "Registering Kernel netlink command channel");
         for m in parsed.messages(Pass::Vrrp) {
             log.info(sys, &m);
@@ -104,15 +116,16 @@ impl VrrpChild {
                     &format!("Assigned address {saddr} for interface {dev_name}"),
                 );
             }
-            let mut v = Vrrp::new(conf, saddr);
-            v.up = sys.k.devs.get(dev).is_some_and(|d| d.is_running());
-            self.instances.push(v);
+            self.instances.push(Vrrp::new(conf, saddr));
         }
-        log.detail(sys, "Registering gratuitous ARP shared channel");
         self.tracker = Tracker::new(cfg.scripts, &self.instances);
+        self.sync_conf = cfg.sync_groups;
+        self.initial_tracking(sys);
+        log.detail(sys, "Registering gratuitous ARP shared channel");
         let now = sys.now();
         for i in 0..self.instances.len() {
-            let fx = self.instances[i].start(now);
+            let group = super::sync::group_of(&self.groups, i).map(|g| self.groups[g].state);
+            let fx = self.instances[i].start(now, group);
             self.apply(sys, i, fx);
         }
         for i in 0..self.instances.len() {
@@ -157,7 +170,7 @@ impl VrrpChild {
         sys.k.sockets.close(s);
     }
 
-    /// vrrp_read_dispatcher_thread: adverts in, then timers.
+    /// vrrp_read_dispatcher_thread: adverts in, tracking, then timers.
     fn run(&mut self, sys: &mut Sys) {
         let now = sys.now();
         for si in 0..self.socks.len() {
@@ -166,17 +179,16 @@ impl VrrpChild {
                 self.dispatch(sys, dev, &pkt);
             }
         }
-        self.link_changes(sys);
+        if let Some(nl) = self.netlink {
+            // The messages only wake us: Links reads each interface's state itself.
+            while rtnetlink::recv(sys.k, nl).is_some() {}
+        }
+        self.track(sys);
         for i in 0..self.instances.len() {
             if self.instances[i].sands.is_some_and(|t| t <= now) {
-                let fx = self.instances[i].timeout(now);
-                self.apply(sys, i, fx);
+                self.timer(sys, i);
             }
             let fx = self.instances[i].garp_delay(now);
-            self.apply(sys, i, fx);
-        }
-        let changes = self.tracker.run(sys, &self.log, &mut self.instances);
-        for (i, fx) in changes {
             self.apply(sys, i, fx);
         }
     }
@@ -202,31 +214,14 @@ impl VrrpChild {
         let Some(i) = found else {
             return;
         };
+        let before = self.instances[i].state;
         let fx = self.instances[i].receive(now, &r);
         self.apply(sys, i, fx);
-    }
-
-    /// The interface of an instance lost or regained its link: FAULT, or back to BACKUP.
-    fn link_changes(&mut self, sys: &mut Sys) {
-        let now = sys.now();
-        for i in 0..self.instances.len() {
-            let name = self.instances[i].conf.interface.clone().unwrap_or_default();
-            let up = sys.k.devs.by_name(&name).is_some_and(|d| d.is_running());
-            if up == self.instances[i].up {
-                continue;
-            }
-            self.instances[i].up = up;
-            let fx = if up {
-                self.instances[i].link_up(now)
-            } else {
-                self.instances[i].fault(now, &format!("interface {name} is down"))
-            };
-            self.apply(sys, i, fx);
-        }
+        self.transition(sys, i, before);
     }
 
     /// Does what instance `i` decided.
-    fn apply(&mut self, sys: &mut Sys, i: usize, fx: Vec<Effect>) {
+    pub(super) fn apply(&mut self, sys: &mut Sys, i: usize, fx: Vec<Effect>) {
         for e in fx {
             match e {
                 Effect::Log { text, detail } => {
@@ -243,6 +238,14 @@ impl VrrpChild {
                 Effect::RemoveVips => self.vips(sys, i, false),
                 Effect::Garps(n) => self.garps(sys, i, n),
                 Effect::Notify(state) => super::notify::run(sys, &self.instances[i], state),
+                Effect::GroupNotify(state) => {
+                    let g = super::sync::group_of(&self.groups, i);
+                    let line =
+                        g.and_then(|g| super::tracking::group_script(&self.groups[g], state));
+                    if let Some(line) = line {
+                        super::notify::exec(sys, &line);
+                    }
+                }
             }
         }
     }
@@ -295,27 +298,20 @@ impl VrrpChild {
             let Some(dev) = sys.k.devs.index_of(&dev_name) else {
                 continue;
             };
+            // The reason names the VIP as ifconfig shows it: by its label, if it has one.
+            let shown = vip.label.as_deref().unwrap_or(&dev_name);
             if add {
                 let ifa = ifaddr(vip, &dev_name);
                 if devinet::add(sys.k, dev, ifa).is_ok() {
-                    why!(
-                        sys.ctx,
-                        "vrrp",
-                        "{} adds {}/{} to {}",
-                        v.name(),
-                        vip.addr,
-                        vip.prefix,
-                        vip.label.as_deref().unwrap_or(&dev_name)
-                    );
+                    let (name, addr, prefix) = (v.name(), vip.addr, vip.prefix);
+                    why!(sys.ctx, "vrrp", "{name} adds {addr}/{prefix} to {shown}");
                 }
             } else if devinet::del(sys.k, dev, vip.addr, vip.prefix).is_ok() {
+                let (name, addr, prefix) = (v.name(), vip.addr, vip.prefix);
                 why!(
                     sys.ctx,
                     "vrrp",
-                    "{} removes {}/{} from {dev_name}",
-                    v.name(),
-                    vip.addr,
-                    vip.prefix
+                    "{name} removes {addr}/{prefix} from {shown}"
                 );
             }
         }
@@ -419,7 +415,7 @@ impl VrrpChild {
                     let saddr = primary(sys, dev).unwrap_or(Ipv4Addr::UNSPECIFIED);
                     self.instances.push(Vrrp::new(conf, saddr));
                     let i = self.instances.len() - 1;
-                    let fx = self.instances[i].start(now);
+                    let fx = self.instances[i].start(now, None);
                     self.apply(sys, i, fx);
                     self.open_socket(sys, i);
                 }
@@ -433,6 +429,9 @@ impl VrrpChild {
             self.instances.pop();
         }
         self.tracker = Tracker::new(parsed.cfg.scripts, &self.instances);
+        self.links = Links::new(sys, &self.instances);
+        self.sync_conf = parsed.cfg.sync_groups;
+        self.groups = super::sync::build(&self.sync_conf, &self.instances);
         for i in 0..self.instances.len() {
             let fx = self.instances[i].reloaded(now);
             self.apply(sys, i, fx);

@@ -45,44 +45,57 @@ pub enum Effect {
     Why(String),
     /// Run the notify scripts for entering this state.
     Notify(State),
+    /// Run the instance's sync group's notify script for this state.
+    GroupNotify(State),
 }
 
 pub struct Vrrp {
     pub conf: Instance,
     pub state: State,
     pub effective_priority: u8,
+    /// What the instance would be in, its sync group aside (keepalived's wantstate).
+    pub wantstate: State,
     /// The master-down timer, in microseconds (keepalived's unit).
-    ms_down_timer: u64,
+    pub(super) ms_down_timer: u64,
     /// When the instance's timer fires (the advert timer as MASTER, master-down as BACKUP).
     pub sands: Option<Time>,
     pub vipset: bool,
     /// Our address on the interface (the adverts' source, the tie-breaker).
     pub saddr: Ipv4Addr,
-    preempt_time: Option<Time>,
+    pub(super) preempt_time: Option<Time>,
     /// The second burst of gratuitous ARPs (garp_master_delay after becoming master).
     pub garp_delay_at: Option<Time>,
     pub garp_refresh_at: Option<Time>,
     pub master_saddr: Option<Ipv4Addr>,
     pub adverts_sent: u64,
-    pub up: bool,
+    /// Why the instance must be in FAULT now (its interface, tracked interfaces or scripts);
+    /// empty when nothing keeps it down.
+    pub faults: Vec<String>,
     /// The IP id of the last advert (keepalived counts it per instance).
     ip_id: u16,
     /// The second burst of gratuitous ARPs after a lower-priority advert.
     pub garp_lower_at: Option<Time>,
     /// What the running master-down timer was set for (for the reason at its expiry).
-    resigned: bool,
+    pub(super) resigned: bool,
 }
 
-fn us(t: u64) -> u64 {
+/// Microseconds (keepalived's timer unit) as virtual time.
+pub(super) fn us(t: u64) -> u64 {
     t * 1_000
 }
 
 impl Vrrp {
     pub fn new(conf: Instance, saddr: Ipv4Addr) -> Vrrp {
         let prio = conf.priority;
+        let wantstate = if conf.want_master {
+            State::Master
+        } else {
+            State::Backup
+        };
         Vrrp {
             conf,
             state: State::Init,
+            wantstate,
             effective_priority: prio,
             ms_down_timer: 0,
             sands: None,
@@ -93,21 +106,21 @@ impl Vrrp {
             garp_refresh_at: None,
             master_saddr: None,
             adverts_sent: 0,
-            up: true,
+            faults: Vec::new(),
             ip_id: 0,
             garp_lower_at: None,
             resigned: false,
         }
     }
 
-    fn log(&self, text: String) -> Effect {
+    pub(super) fn log(&self, text: String) -> Effect {
         Effect::Log {
             text,
             detail: false,
         }
     }
 
-    fn detail(&self, text: String) -> Effect {
+    pub(super) fn detail(&self, text: String) -> Effect {
         Effect::Log { text, detail: true }
     }
 
@@ -126,7 +139,7 @@ impl Vrrp {
     }
 
     /// vrrp_init_instance_sands.
-    fn set_sands(&mut self, now: Time) {
+    pub(super) fn set_sands(&mut self, now: Time) {
         self.sands = match self.state {
             State::Master => Some(now + us(self.conf.advert_int)),
             State::Backup => Some(now + us(self.ms_down_timer)),
@@ -135,15 +148,22 @@ impl Vrrp {
     }
 
     /// vrrp_restore_interfaces_startup + vrrp_init_state: the VIPs are taken off, then the
-    /// instance waits in BACKUP (or FAULT with its interface down). An address owner
-    /// (priority 255, state MASTER) times out of BACKUP at once.
-    pub fn start(&mut self, now: Time) -> Vec<Effect> {
+    /// instance waits in BACKUP, or in FAULT when tracking (or its sync `group`, whose state
+    /// is given) keeps it down. An address owner (priority 255, state MASTER) times out of
+    /// BACKUP at once; a member that wants MASTER of a group that is BACKUP waits one
+    /// advert_int (and the smallest skew) to see whether there is a master.
+    pub fn start(&mut self, now: Time, group: Option<State>) -> Vec<Effect> {
         let mut fx = vec![
             self.detail(format!("({}) removing VIPs.", self.name())),
             Effect::RemoveVips,
         ];
-        let owner = self.conf.priority == 255 && self.conf.want_master;
-        if self.up && owner {
+        let new_state = group.unwrap_or(self.wantstate);
+        let owner = self.conf.priority == 255 && self.wantstate == State::Master;
+        if !self.faults.is_empty() || new_state == State::Fault {
+            // The child has said why (vrrp_complete_init's "entering FAULT state").
+            self.state = State::Fault;
+            fx.push(Effect::Notify(State::Fault));
+        } else if new_state == State::Master && owner {
             self.state = State::Backup;
             self.ms_down_timer = 1;
             fx.push(Effect::Why(format!(
@@ -151,22 +171,21 @@ impl Vrrp {
                 self.name()
             )));
         } else {
-            self.ms_down_timer = self.master_down();
-            if self.up {
-                self.state = State::Backup;
-                fx.push(self.log(format!("({}) Entering BACKUP STATE (init)", self.name())));
-                fx.push(Effect::Why(format!(
-                    "{} starts in BACKUP: MASTER unless an advert of higher priority comes within {} ({} × advert_int + skew (256-{})/256 s)",
-                    self.name(),
-                    seconds(self.ms_down_timer),
-                    self.conf.down_timer_adverts,
-                    self.effective_priority
-                )));
-                fx.push(Effect::Notify(State::Backup));
+            self.ms_down_timer = if new_state == State::Backup && self.wantstate == State::Master {
+                self.conf.advert_int + 1_000_000 / 256
             } else {
-                self.state = State::Fault;
-                fx.push(self.log(format!("({}) Entering FAULT STATE (init)", self.name())));
-            }
+                self.master_down()
+            };
+            self.state = State::Backup;
+            fx.push(self.log(format!("({}) Entering BACKUP STATE (init)", self.name())));
+            fx.push(Effect::Why(format!(
+                "{} starts in BACKUP: MASTER unless an advert of higher priority comes within {} ({} × advert_int + skew (256-{})/256 s)",
+                self.name(),
+                seconds(self.ms_down_timer),
+                self.conf.down_timer_adverts,
+                self.effective_priority
+            )));
+            fx.push(Effect::Notify(State::Backup));
         }
         self.set_sands(now);
         fx
@@ -197,6 +216,7 @@ impl Vrrp {
                 fx.push(Effect::Why(why));
                 self.resigned = false;
                 self.state = State::Master;
+                self.wantstate = State::Master;
                 self.master_tx(now, &mut fx);
             }
             State::Master => self.master_tx(now, &mut fx),
@@ -208,7 +228,7 @@ impl Vrrp {
 
     /// vrrp_state_master_tx: the advert first (so an old master drops the VIPs before our
     /// gratuitous ARPs), then, when just become master, the VIPs and the first GARP burst.
-    fn master_tx(&mut self, now: Time, fx: &mut Vec<Effect>) {
+    pub(super) fn master_tx(&mut self, now: Time, fx: &mut Vec<Effect>) {
         fx.push(Effect::Advert(self.effective_priority));
         self.adverts_sent += 1;
         if !self.vipset {
@@ -292,7 +312,7 @@ impl Vrrp {
             State::Backup => self.backup_rx(now, r, check, &mut fx),
             State::Master => {
                 if self.master_rx(now, r, check, &mut fx) {
-                    self.leave_master(now, &mut fx);
+                    fx.extend(self.leave_master_for(now, State::Backup, false));
                 }
             }
             _ => return fx,
@@ -471,25 +491,8 @@ impl Vrrp {
                 ""
             }
         )));
-        self.ms_down_timer = self.master_down();
         self.master_saddr = Some(r.src);
-        self.state = State::Backup;
         true
-    }
-
-    /// vrrp_state_leave_master (to BACKUP): the VIPs go, the down timer restarts.
-    fn leave_master(&mut self, now: Time, fx: &mut Vec<Effect>) {
-        fx.push(self.log(format!("({}) Entering BACKUP STATE", self.name())));
-        self.preempt_time = None;
-        if self.vipset {
-            fx.push(self.detail(format!("({}) removing VIPs.", self.name())));
-            fx.push(Effect::RemoveVips);
-            self.vipset = false;
-        }
-        self.garp_delay_at = None;
-        fx.push(Effect::Notify(State::Backup));
-        self.ms_down_timer = self.master_down();
-        self.set_sands(now);
     }
 
     /// SIGTERM (restore_vrrp_interfaces): a master sends priority 0 and takes its VIPs off.
@@ -510,85 +513,6 @@ impl Vrrp {
         }
         self.sands = None;
         self.garp_delay_at = None;
-        fx
-    }
-
-    /// The interface went down (or a weight-0 tracked script failed): FAULT. A master
-    /// resigns first (priority 0) and takes its VIPs off.
-    pub fn fault(&mut self, _now: Time, why: &str) -> Vec<Effect> {
-        if self.state == State::Fault {
-            return Vec::new();
-        }
-        let mut fx = vec![
-            self.log(format!("({}) Entering FAULT STATE", self.name())),
-            Effect::Why(format!(
-                "{} {why}: {} → FAULT",
-                self.name(),
-                self.state.name()
-            )),
-        ];
-        if self.state == State::Master {
-            fx.push(Effect::Advert(0));
-            if self.vipset {
-                fx.push(self.detail(format!("({}) removing VIPs.", self.name())));
-                fx.push(Effect::RemoveVips);
-                self.vipset = false;
-            }
-        }
-        self.state = State::Fault;
-        self.sands = None;
-        self.garp_delay_at = None;
-        fx.push(Effect::Notify(State::Fault));
-        fx
-    }
-
-    /// What made the FAULT is gone: BACKUP, with the master-down timer (try_up_instance).
-    pub fn link_up(&mut self, now: Time) -> Vec<Effect> {
-        if self.state != State::Fault {
-            return Vec::new();
-        }
-        self.state = State::Backup;
-        self.ms_down_timer = self.master_down();
-        self.set_sands(now);
-        vec![
-            self.log(format!("({}) Entering BACKUP STATE", self.name())),
-            Effect::Why(format!("{} can run again: FAULT → BACKUP", self.name())),
-            Effect::Notify(State::Backup),
-        ]
-    }
-
-    /// Tracked scripts changed: the priority is the configured one plus `delta` (clamped to
-    /// 1..254, an owner's never moves), or FAULT when a weight-0 script fails.
-    pub fn track(&mut self, now: Time, delta: i32, failing: Option<String>) -> Vec<Effect> {
-        if let Some(script) = failing {
-            let mut fx = vec![self.log(format!(
-                "({}): entering FAULT state due to script {script}",
-                self.name()
-            ))];
-            fx.extend(self.fault(now, &format!("script {script} failed")));
-            return fx;
-        }
-        let mut fx = Vec::new();
-        if self.state == State::Fault && self.up {
-            fx.extend(self.link_up(now));
-        }
-        if self.conf.priority == 255 {
-            return fx;
-        }
-        let p = (i32::from(self.conf.priority) + delta).clamp(1, 254) as u8;
-        if p != self.effective_priority {
-            fx.push(self.log(format!(
-                "({}) Changing effective priority from {} to {p}",
-                self.name(),
-                self.effective_priority
-            )));
-            fx.push(Effect::Why(format!(
-                "{} tracked scripts add {delta:+}: priority {} → {p}",
-                self.name(),
-                self.effective_priority
-            )));
-            self.effective_priority = p;
-        }
         fx
     }
 
@@ -625,7 +549,7 @@ impl Vrrp {
 }
 
 /// `3.609375 s` style durations for reasons.
-fn seconds(us: u64) -> String {
+pub(super) fn seconds(us: u64) -> String {
     let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
     format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
 }

@@ -65,7 +65,7 @@ fn skew_and_master_down_interval() {
 #[test]
 fn starts_in_backup_and_becomes_master_after_the_down_interval() {
     let mut v = Vrrp::new(conf(100, true), LB1);
-    let fx = v.start(at(0));
+    let fx = v.start(at(0), None);
     assert_eq!(v.state, State::Backup);
     assert!(logs(&fx).contains(&"(VI_1) Entering BACKUP STATE (init)".to_string()));
     assert_eq!(v.sands, Some(at(3_609_375)));
@@ -87,14 +87,14 @@ fn starts_in_backup_and_becomes_master_after_the_down_interval() {
 #[test]
 fn an_owner_takes_over_at_once() {
     let mut v = Vrrp::new(conf(255, true), LB1);
-    v.start(at(0));
+    v.start(at(0), None);
     assert_eq!(v.sands, Some(at(1)));
 }
 
 #[test]
 fn a_backup_that_hears_a_better_master_stays_backup() {
     let mut v = Vrrp::new(conf(50, false), LB2);
-    v.start(at(0));
+    v.start(at(0), None);
     let fx = v.receive(at(1_000_000), &rx(LB1, 100));
     assert_eq!(v.state, State::Backup);
     assert!(logs(&fx).is_empty());
@@ -104,7 +104,7 @@ fn a_backup_that_hears_a_better_master_stays_backup() {
 #[test]
 fn a_backup_with_higher_priority_ignores_the_master_and_preempts() {
     let mut v = Vrrp::new(conf(100, true), LB1);
-    v.start(at(0));
+    v.start(at(0), None);
     let fx = v.receive(at(1_000_000), &rx(LB2, 50));
     assert_eq!(
         logs(&fx),
@@ -121,7 +121,7 @@ fn nopreempt_keeps_a_higher_priority_backup_waiting() {
     let mut c = conf(100, false);
     c.nopreempt = true;
     let mut v = Vrrp::new(c, LB1);
-    v.start(at(0));
+    v.start(at(0), None);
     v.receive(at(3_000_000), &rx(LB2, 50));
     assert_eq!(v.sands, Some(at(3_000_000 + 3_609_375)));
 }
@@ -129,7 +129,7 @@ fn nopreempt_keeps_a_higher_priority_backup_waiting() {
 #[test]
 fn priority_zero_means_take_over_after_the_skew() {
     let mut v = Vrrp::new(conf(50, false), LB2);
-    v.start(at(0));
+    v.start(at(0), None);
     v.receive(at(1_000_000), &rx(LB1, 100));
     let fx = v.receive(at(2_000_000), &rx(LB1, 0));
     assert!(fx
@@ -141,7 +141,7 @@ fn priority_zero_means_take_over_after_the_skew() {
 #[test]
 fn a_master_yields_to_a_higher_priority_and_breaks_ties_by_address() {
     let mut v = Vrrp::new(conf(50, false), LB2);
-    v.start(at(0));
+    v.start(at(0), None);
     v.timeout(at(3_804_687));
     assert_eq!(v.state, State::Master);
     let fx = v.receive(at(5_000_000), &rx(LB1, 100));
@@ -156,12 +156,12 @@ fn a_master_yields_to_a_higher_priority_and_breaks_ties_by_address() {
     assert!(fx.contains(&Effect::RemoveVips));
     // Equal priority: the higher address wins.
     let mut low = Vrrp::new(conf(100, false), LB1);
-    low.start(at(0));
+    low.start(at(0), None);
     low.timeout(at(3_609_375));
     low.receive(at(4_000_000), &rx(LB2, 100));
     assert_eq!(low.state, State::Backup);
     let mut high = Vrrp::new(conf(100, false), LB2);
-    high.start(at(0));
+    high.start(at(0), None);
     high.timeout(at(3_609_375));
     let fx = high.receive(at(4_000_000), &rx(LB1, 100));
     assert_eq!(high.state, State::Master);
@@ -171,13 +171,13 @@ fn a_master_yields_to_a_higher_priority_and_breaks_ties_by_address() {
 #[test]
 fn shutdown_of_a_master_resigns() {
     let mut v = Vrrp::new(conf(100, true), LB1);
-    v.start(at(0));
+    v.start(at(0), None);
     v.timeout(at(3_609_375));
     let fx = v.shutdown();
     assert_eq!(fx[0], Effect::Advert(0));
     assert!(fx.contains(&Effect::RemoveVips));
     let mut b = Vrrp::new(conf(50, false), LB2);
-    b.start(at(0));
+    b.start(at(0), None);
     assert!(!b.shutdown().contains(&Effect::Advert(0)));
 }
 
@@ -187,8 +187,77 @@ fn bad_adverts_are_logged_and_ignored() {
     c.auth_type = Some(crate::user::keepalived::conf::AuthType::Pass);
     c.auth_data = *b"1111\0\0\0\0";
     let mut v = Vrrp::new(c, LB2);
-    v.start(at(0));
+    v.start(at(0), None);
     let fx = v.receive(at(1_000_000), &rx(LB1, 100));
     assert_eq!(logs(&fx), ["(VI_1) received a 0 auth, expecting 1!"]);
     assert_eq!(v.sands, Some(at(3_804_687)));
+}
+
+fn adverts(fx: &[Effect]) -> Vec<u8> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Advert(p) => Some(*p),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_master_that_goes_down_resigns_twice_and_a_synced_one_once() {
+    let mut v = Vrrp::new(conf(100, true), LB1);
+    v.start(at(0), None);
+    v.timeout(at(3_609_375));
+    let fx = v.down(at(4_000_000), "interface eth2 down");
+    assert_eq!(v.state, State::Fault);
+    assert_eq!(adverts(&fx), [0, 0]);
+    assert!(fx.contains(&Effect::RemoveVips));
+    assert_eq!(v.sands, None);
+    let mut w = Vrrp::new(conf(100, true), LB2);
+    w.start(at(0), None);
+    w.timeout(at(3_609_375));
+    let fx = w.sync_to_fault(at(4_000_000), "VG_1");
+    assert_eq!(adverts(&fx), [0]);
+    assert_eq!(logs(&fx), ["(VI_1) Entering FAULT STATE"]);
+}
+
+#[test]
+fn a_backup_synced_to_fault_says_nothing_and_comes_back_with_a_full_down_timer() {
+    let mut v = Vrrp::new(conf(100, false), LB1);
+    v.start(at(0), None);
+    let fx = v.sync_to_fault(at(1_000_000), "VG_1");
+    assert_eq!(v.state, State::Fault);
+    assert!(logs(&fx).is_empty());
+    let fx = v.up(at(2_000_000));
+    assert_eq!(logs(&fx), ["(VI_1) Entering BACKUP STATE"]);
+    assert_eq!(v.sands, Some(at(2_000_000 + 3_609_375)));
+}
+
+#[test]
+fn a_priority_change_moves_a_backups_timer_by_the_skew() {
+    let mut v = Vrrp::new(conf(100, false), LB1);
+    v.start(at(0), None);
+    let fx = v.set_priority(-30);
+    assert_eq!(
+        logs(&fx),
+        ["(VI_1) Changing effective priority from 100 to 70"]
+    );
+    // Skew (256-70)/256 s instead of (256-100)/256 s: 117,187 µs later.
+    assert_eq!(v.sands, Some(at(3_726_562)));
+    assert!(v.set_priority(-30).is_empty());
+    let mut owner = Vrrp::new(conf(255, true), LB1);
+    assert!(owner.set_priority(-30).is_empty());
+}
+
+#[test]
+fn a_sync_member_that_wants_master_waits_one_advert_interval() {
+    let mut v = Vrrp::new(conf(100, true), LB1);
+    v.start(at(0), Some(State::Backup));
+    assert_eq!(v.sands, Some(at(1_003_906)));
+    let fx = v.hold(at(1_003_906), "VG_1", "VI_2");
+    assert_eq!(v.state, State::Backup);
+    assert_eq!(v.wantstate, State::Master);
+    assert_eq!(v.sands, Some(at(1_003_906 + 3_609_375)));
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Why(w) if w.contains("waits for VI_2"))));
 }

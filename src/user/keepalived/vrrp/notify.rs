@@ -28,7 +28,7 @@ pub fn run(sys: &mut Sys, v: &Vrrp, state: State) {
 }
 
 /// fork + exec of a script line; what it prints goes nowhere (a daemon has no terminal).
-fn exec(sys: &mut Sys, line: &str) {
+pub fn exec(sys: &mut Sys, line: &str) {
     let Ok(script) = lexer::parse(line) else {
         return;
     };

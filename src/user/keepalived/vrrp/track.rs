@@ -4,7 +4,7 @@
 //! instances that track it, a bad one with a negative weight subtracts it, and a bad one
 //! with weight 0 puts them in FAULT.
 
-use super::instance::{Effect, Vrrp};
+use super::instance::Vrrp;
 use crate::kernel::process::{Signal, Sys};
 use crate::kernel::socket::Pid;
 use crate::sim::time::SEC;
@@ -83,14 +83,8 @@ impl Tracker {
         false
     }
 
-    /// Starts due scripts, collects finished ones, and returns what changed for which
-    /// instance.
-    pub fn run(
-        &mut self,
-        sys: &mut Sys,
-        log: &Log,
-        instances: &mut [Vrrp],
-    ) -> Vec<(usize, Vec<Effect>)> {
+    /// Starts due scripts and collects finished ones; true when a script changed state.
+    pub fn run(&mut self, sys: &mut Sys, log: &Log) -> bool {
         let now = sys.now();
         let mut changed = false;
         for i in 0..self.scripts.len() {
@@ -103,10 +97,7 @@ impl Tracker {
                 start(sys, s);
             }
         }
-        if !changed {
-            return Vec::new();
-        }
-        self.apply(now, instances)
+        changed
     }
 
     /// A script that finished (or outlived its timeout) counts towards rise or fall.
@@ -146,32 +137,22 @@ impl Tracker {
         }
     }
 
-    /// Each instance's priority from the scripts it tracks, or FAULT.
-    fn apply(&self, now: Time, instances: &mut [Vrrp]) -> Vec<(usize, Vec<Effect>)> {
-        let mut out = Vec::new();
-        for (i, v) in instances.iter_mut().enumerate() {
-            let mine: Vec<&(usize, usize, i32)> = self.users.iter().filter(|u| u.0 == i).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let failing_zero = mine
-                .iter()
-                .find(|(_, s, w)| *w == 0 && !self.scripts[*s].good())
-                .map(|(_, s, _)| self.scripts[*s].conf.name.clone());
-            let delta: i32 = mine
-                .iter()
-                .map(|(_, s, w)| match (self.scripts[*s].good(), *w) {
-                    (true, w) if w > 0 => w,
-                    (false, w) if w < 0 => w,
-                    _ => 0,
-                })
-                .sum();
-            let fx = v.track(now, delta, failing_zero);
-            if !fx.is_empty() {
-                out.push((i, fx));
+    /// What instance `i`'s scripts add to its priority, and the weight-0 scripts that are
+    /// failing (each one keeps it in FAULT).
+    pub fn assess(&self, i: usize) -> (i32, Vec<String>) {
+        let mine = self.users.iter().filter(|u| u.0 == i);
+        let mut delta = 0;
+        let mut failing = Vec::new();
+        for &(_, s, w) in mine {
+            let good = self.scripts[s].good();
+            match (good, w) {
+                (false, 0) => failing.push(self.scripts[s].conf.name.clone()),
+                (true, w) if w > 0 => delta += w,
+                (false, w) if w < 0 => delta += w,
+                _ => {}
             }
         }
-        out
+        (delta, failing)
     }
 }
 
