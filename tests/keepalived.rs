@@ -248,7 +248,7 @@ expect contains "VRRP sockpool: [ifindex(  2), family(IPv4), proto(112), fd(14,1
 }
 
 /// What the real keepalived 2.2.7 logged (with -D) from the moment eth2 went down, in the
-/// run docs/keepalived-real.md §12 records, without its timestamps and IPv6 address lines.
+/// run docs/keepalived-real.md §14 records, without its timestamps and IPv6 address lines.
 const REAL_TRACKING: &str = "\
 Netlink reports eth2 down
 (VI_1) Changing effective priority from 100 to 70

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Run as root from any directory: it works in /tmp/netstep-katr and leaves out.log, marks.log
-# and tcpdump.txt there (docs/keepalived-real.md §12 quotes them).
+# and tcpdump.txt there (docs/keepalived-real.md §14 quotes them).
 mkdir -p /tmp/netstep-katr && cd /tmp/netstep-katr
 # Real keepalived 2.2.7: track_interface (weight 0 and weighted) and a vrrp_sync_group,
 # in a namespace of its own. Bounded: timeout on keepalived, everything torn down at the end.

@@ -194,7 +194,9 @@ impl Manager {
             }
         }
         let now = sys.now();
-        let u = self.units.get_mut(name).expect("loaded above");
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         u.main_pid = Some(pid);
         u.main_status = None;
         u.waiters.push(Waiter {
@@ -282,7 +284,9 @@ impl Manager {
             p.cgroup = Some(cgroup(name));
         }
         let now = sys.now();
-        let u = self.units.get_mut(name).expect("loaded above");
+        let Some(u) = self.units.get_mut(name) else {
+            return;
+        };
         u.reload_pid = Some(pid);
         u.waiters.push(Waiter {
             reply: reply.to_string(),

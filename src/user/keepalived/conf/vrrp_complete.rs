@@ -123,7 +123,7 @@ impl Parser<'_> {
 
     /// In a sync group (without sync_group_tracking_weight) or as the address owner, an
     /// instance's weights are ignored. keepalived 2.2.7 says so for a tracked interface but
-    /// keeps applying its weight (docs/keepalived-real.md §12); weighted scripts are dropped.
+    /// keeps applying its weight (docs/keepalived-real.md §14); weighted scripts are dropped.
     fn ignore_weights(&mut self, i: &mut super::types::Instance) {
         let name = i.name.clone();
         let in_sync = self
