@@ -33,6 +33,9 @@ enum Cmd {
         /// Directory that relative capture paths are written under.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+        /// Let the lab replace files under --out that netstep did not write.
+        #[arg(long)]
+        force: bool,
         /// At the end, print the ladder diagram: a column per node, an arrow per frame.
         #[arg(long)]
         ladder: bool,
@@ -63,6 +66,9 @@ enum Cmd {
         /// Directory that relative capture paths are written under.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+        /// Let the lab replace files under --out that netstep did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Walk a lab one frame at a time: Enter = next, b = back, c = next lab line,
     /// s = show the packet, l = ladder so far, q = quit.
@@ -74,6 +80,9 @@ enum Cmd {
         /// Directory that relative capture paths are written under.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+        /// Let the lab replace files under --out that netstep did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the lab's topology as Graphviz DOT (or write SVG with --svg, no Graphviz needed).
     Draw {
@@ -85,6 +94,12 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed stdout (`netstep run lab | head -1`) would make
+    // every print panic; with the default action the process ends quietly, as cat does.
+    // SAFETY: signal() with SIG_DFL installs no handler; nothing else has been started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Cmd::Run {
@@ -97,6 +112,7 @@ fn main() -> ExitCode {
             ladder_svg,
             show_packet,
             tap,
+            force,
         } => {
             let opts = LabOptions {
                 trace,
@@ -107,6 +123,7 @@ fn main() -> ExitCode {
                 ladder_svg,
                 show_packet,
                 taps: tap,
+                force,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {
@@ -131,19 +148,27 @@ fn main() -> ExitCode {
             no_color,
             seed,
             out,
+            force,
         } => {
             let opts = LabOptions {
                 seed,
                 out_dir: out,
+                force,
                 ..Default::default()
             };
             let colour = netstep::repl::use_colour(no_color);
             ExitCode::from(netstep::repl::repl(lab, opts, colour) as u8)
         }
-        Cmd::Step { lab, seed, out } => {
+        Cmd::Step {
+            lab,
+            seed,
+            out,
+            force,
+        } => {
             let opts = LabOptions {
                 seed,
                 out_dir: out,
+                force,
                 ..Default::default()
             };
             ExitCode::from(netstep::repl::step::run(&lab, &opts) as u8)

@@ -24,6 +24,7 @@ fn run_text(name: &str, text: &str) -> Result<String, String> {
         ladder_svg: None,
         show_packet: None,
         taps: Vec::new(),
+        force: false,
     };
     let mut out = Vec::new();
     let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());

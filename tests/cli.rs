@@ -217,3 +217,40 @@ fn a_bad_tap_option_is_refused_by_name() {
     assert_eq!(code, 2);
     assert!(err.contains("expected NODE:IF=DEV"), "{err}");
 }
+
+/// `netstep run LAB | head -1`: the reader goes away; netstep ends quietly (SIGPIPE, as cat
+/// does), never with a panic.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    for args in [
+        vec!["run", "labs/dns.lab", "--trace", "--out"],
+        vec!["draw", "labs/dns.lab"],
+    ] {
+        let dir = scratch("pipe");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_netstep"));
+        cmd.args(&args);
+        if args[0] == "run" {
+            cmd.arg(&dir);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        let mut first = [0u8; 1];
+        let _ = child.stdout.as_mut().map(|o| o.read(&mut first));
+        drop(child.stdout.take());
+        let mut err = String::new();
+        let _ = child.stderr.as_mut().map(|e| e.read_to_string(&mut err));
+        let status = child.wait().expect("waits");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            status.success() || status.signal() == Some(13),
+            "{args:?}: {status:?} {err}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

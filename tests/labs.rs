@@ -38,6 +38,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         ladder_svg: None,
         show_packet: None,
         taps: Vec::new(),
+        force: false,
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

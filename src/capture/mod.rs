@@ -51,6 +51,12 @@ impl CaptureWriter {
     /// Create the file (parent dirs must exist; return io errors as a String message naming the path).
     pub fn create(path: &Path) -> Result<CaptureWriter, String> {
         let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        CaptureWriter::from_file(path, file)
+    }
+
+    /// A capture into a file already opened (and checked) by the caller; `path` names it in
+    /// messages and chooses the format.
+    pub fn from_file(path: &Path, file: File) -> Result<CaptureWriter, String> {
         let file = BufWriter::new(file);
         let backend = match CaptureFormat::from_path(path) {
             CaptureFormat::PcapNg => pcapng::NgWriter::new(file).map(Backend::Ng),

@@ -3,6 +3,7 @@
 
 pub mod draw;
 pub mod expect;
+pub mod outdir;
 pub mod parse;
 pub mod runner;
 

@@ -2,6 +2,7 @@
 //! time, checks expectations, prints the trace, and writes captures.
 
 use super::expect::Expect;
+use super::outdir::OutDir;
 use super::parse::{parse_lab, Line, Stmt};
 use crate::kernel::socket::Pid;
 use crate::sim::time::{Time, SEC};
@@ -35,6 +36,9 @@ pub struct LabOptions {
     pub show_packet: Option<u64>,
     /// `--tap NODE:IF=DEV`: interfaces to bind to TAP devices once their node is declared.
     pub taps: Vec<(String, String, String)>,
+    /// `--force`: a lab may replace files under the output directory that netstep did not
+    /// write.
+    pub force: bool,
 }
 
 #[derive(Debug)]
@@ -46,6 +50,8 @@ pub struct LabReport {
 pub struct Runner<'a> {
     pub world: World,
     opts: LabOptions,
+    /// Where the lab's files may go (outdir.rs).
+    outdir: OutDir,
     sink: Box<dyn Write + 'a>,
     budget: u64,
     trace_pos: usize,
@@ -58,6 +64,7 @@ pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<L
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let lines = parse_lab(&path.display().to_string(), &text)?;
     let mut runner = Runner::new(opts.clone(), sink);
+    runner.protect(path);
     runner.run(&lines)
 }
 
@@ -69,8 +76,13 @@ impl<'a> Runner<'a> {
     /// A runner that owns where it writes (the REPL's buffer).
     pub fn with_sink(opts: LabOptions, sink: Box<dyn Write + 'a>) -> Runner<'a> {
         let world = World::new(opts.seed.unwrap_or(1));
+        let mut outdir = OutDir::new(&opts.out_dir, opts.force);
+        if let Some(p) = &opts.pcap {
+            outdir.claim_user_file(p, "--pcap");
+        }
         Runner {
             world,
+            outdir,
             opts,
             sink,
             budget: DEFAULT_BUDGET,
@@ -164,7 +176,9 @@ impl<'a> Runner<'a> {
             Stmt::LinkState { up, node, iface } => {
                 self.world.set_link(node, iface.as_deref(), *up)?
             }
-            Stmt::Capture { path, ifaces } => self.capture(path, ifaces)?,
+            Stmt::Capture { path, ifaces } => {
+                self.capture(path, ifaces, &format!("{}:{}", line.file, line.line))?
+            }
             Stmt::Command {
                 node,
                 line,
@@ -193,10 +207,18 @@ impl<'a> Runner<'a> {
                 self.flush_trace(true);
             }
         }
-        Ok(())
+        match self.world.capture_error() {
+            Some(e) => Err(format!("capture: {e}")),
+            None => Ok(()),
+        }
     }
 
-    fn capture(&mut self, path: &str, ifaces: &[(String, Option<String>)]) -> Result<(), String> {
+    fn capture(
+        &mut self,
+        path: &str,
+        ifaces: &[(String, Option<String>)],
+        who: &str,
+    ) -> Result<(), String> {
         let mut ports = Vec::new();
         for (node, iface) in ifaces {
             let n = self.node(node)?;
@@ -219,11 +241,12 @@ impl<'a> Runner<'a> {
             };
             ports.push((n, port));
         }
-        let full = self.opts.out_dir.join(path);
-        if let Some(dir) = full.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("capture {}: {e}", dir.display()))?;
-        }
-        self.world.add_capture(&full, &ports)
+        let full = self
+            .outdir
+            .prepare(path, who)
+            .map_err(|e| format!("capture {e}"))?;
+        let file = OutDir::open(&full).map_err(|e| format!("capture {path}: {e}"))?;
+        self.world.add_capture_file(&full, Some(file), &ports)
     }
 
     fn command(
@@ -428,6 +451,17 @@ impl<'a> Runner<'a> {
     /// What the last node command printed, and its exit status (what `expect` checks).
     pub fn last_output(&self) -> Option<(&str, i32)> {
         self.last.as_ref().map(|(o, s)| (o.as_str(), *s))
+    }
+
+    /// The lab's own file: no capture or save of the run may write into it.
+    pub fn protect(&mut self, lab: &Path) {
+        self.outdir.claim_user_file(lab, "the lab itself");
+    }
+
+    /// A file the user names inside the session (the REPL's `save`), checked as a lab's
+    /// capture is.
+    pub fn out_file(&mut self, name: &str) -> Result<PathBuf, String> {
+        self.outdir.check(name)
     }
 
     pub fn now(&self) -> Time {

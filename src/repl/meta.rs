@@ -251,12 +251,9 @@ fn ladder_of(s: &Session, names: &[&str]) -> String {
     ladder::ladder(&w.trace, &cols)
 }
 
-fn save(s: &Session, file: &str) -> Reply {
-    match std::fs::write(file, s.as_lab()) {
-        Ok(()) => Reply::text(format!(
-            "saved {} lines to {file}\n",
-            s.as_lab().lines().count()
-        )),
-        Err(e) => error(format!("save {file}: {e}")),
+fn save(s: &mut Session, file: &str) -> Reply {
+    match s.save(file) {
+        Ok(n) => Reply::text(format!("saved {n} lines to {file}\n")),
+        Err(e) => error(format!("save {e}")),
     }
 }

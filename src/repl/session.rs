@@ -6,6 +6,7 @@
 //! from the start with the world told to stop at event `now − N`. Everything is
 //! deterministic, so the state reached is the state that was there.
 
+use crate::lab::outdir::SAVED_LAB;
 use crate::lab::{parse_lab, LabOptions, Line, Runner, Stmt};
 use std::cell::RefCell;
 use std::io::Write;
@@ -62,6 +63,8 @@ impl Reply {
 
 pub struct Session {
     runner: Runner<'static>,
+    /// The lab file the session began from: nothing the session writes may replace it.
+    lab_path: Option<PathBuf>,
     out: Buf,
     opts: LabOptions,
     /// The lab the session started from (its statements run before the prompt).
@@ -92,6 +95,7 @@ impl Session {
         let out = Buf::default();
         let mut s = Session {
             runner: Runner::with_sink(opts.clone(), Box::new(out.clone())),
+            lab_path: lab.clone(),
             out,
             opts,
             lab: lines,
@@ -128,6 +132,9 @@ impl Session {
     fn replay(&mut self, stop: Option<u64>) -> Result<(), String> {
         self.out = Buf::default();
         self.runner = Runner::with_sink(self.opts.clone(), Box::new(self.out.clone()));
+        if let Some(p) = &self.lab_path {
+            self.runner.protect(p);
+        }
         self.runner.world.stop_at = stop;
         self.runner.world.interrupt = Some(self.interrupt);
         let lab = self.lab.clone();
@@ -322,8 +329,19 @@ impl Session {
     }
 
     /// The session as a lab: the lab's statements, then what was typed.
+    /// `save FILE`: the session as a lab, under the output directory as a lab's capture
+    /// would be. Returns the number of lines.
+    pub fn save(&mut self, name: &str) -> Result<usize, String> {
+        let path = self.runner.out_file(name)?;
+        let text = self.as_lab();
+        let mut f = crate::lab::outdir::OutDir::open(&path).map_err(|e| format!("{name}: {e}"))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| format!("{name}: {e}"))?;
+        Ok(text.lines().count())
+    }
+
     pub fn as_lab(&self) -> String {
-        let mut s = String::from("# saved by netstep repl: replays this session exactly\n");
+        let mut s = format!("{SAVED_LAB}: replays this session exactly\n");
         for l in &self.lab {
             s += &l.text;
             s.push('\n');

@@ -152,8 +152,12 @@ fn a_saved_session_replays_as_a_lab() {
     let mut s = arp_lab(&out);
     s.line("client: ping -c1 rs1");
     s.line("step 2");
+    // A relative name, under the session's output directory (an absolute one is refused).
+    let r = s.line("save session.lab");
+    assert!(r.text.starts_with("saved "), "{}", r.text);
     let file = out.join("session.lab");
-    let r = s.line(&format!("save {}", file.display()));
+    // Saving again replaces the session's own file.
+    let r = s.line("save session.lab");
     assert!(r.text.starts_with("saved "), "{}", r.text);
     let opts = LabOptions {
         out_dir: out.clone(),

@@ -2,6 +2,7 @@
 
 use crate::capture::CaptureWriter;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
 use std::path::Path;
 
 type Port = (usize, usize);
@@ -16,6 +17,8 @@ struct Sink {
 #[derive(Default)]
 pub struct Captures {
     sinks: Vec<Sink>,
+    /// The first write that failed (a full disk): the run stops at the next statement.
+    failed: Option<String>,
 }
 
 impl Captures {
@@ -25,8 +28,17 @@ impl Captures {
 
     /// Opens a capture on the named ports (declared in that order), or on every host port
     /// when none are named (declared as they first carry a frame).
-    pub fn add(&mut self, path: &Path, ports: &[(Port, String)]) -> Result<(), String> {
-        let mut writer = CaptureWriter::create(path)?;
+    /// `file`, when given, is the opened file (a lab's capture, checked by outdir.rs).
+    pub fn add(
+        &mut self,
+        path: &Path,
+        file: Option<File>,
+        ports: &[(Port, String)],
+    ) -> Result<(), String> {
+        let mut writer = match file {
+            Some(f) => CaptureWriter::from_file(path, f)?,
+            None => CaptureWriter::create(path)?,
+        };
         let mut ids = BTreeMap::new();
         for (port, label) in ports {
             ids.insert(*port, writer.add_interface(label)?);
@@ -64,8 +76,15 @@ impl Captures {
                     id
                 }
             };
-            let _ = c.writer.write_frame(id, ns, frame, comment);
+            if let Err(e) = c.writer.write_frame(id, ns, frame, comment) {
+                self.failed.get_or_insert(e);
+            }
         }
+    }
+
+    /// The first write error since the last call.
+    pub fn take_error(&mut self) -> Option<String> {
+        self.failed.take()
     }
 
     /// Closes every capture file.

@@ -519,11 +519,21 @@ impl World {
     /// Starts a capture. With interfaces named, exactly those, declared in that order;
     /// without, every host interface that carries a frame.
     pub fn add_capture(&mut self, path: &Path, ifaces: &[(usize, usize)]) -> Result<(), String> {
+        self.add_capture_file(path, None, ifaces)
+    }
+
+    /// As `add_capture`, into a file the caller opened (a lab's, checked by outdir.rs).
+    pub fn add_capture_file(
+        &mut self,
+        path: &Path,
+        file: Option<std::fs::File>,
+        ifaces: &[(usize, usize)],
+    ) -> Result<(), String> {
         let named: Vec<((usize, usize), String)> = ifaces
             .iter()
             .map(|&(n, p)| ((n, p), self.port_label(n, p)))
             .collect();
-        self.captures.add(path, &named)
+        self.captures.add(path, file, &named)
     }
 
     fn port_label(&self, node: usize, port: usize) -> String {
@@ -542,6 +552,11 @@ impl World {
             frame,
             comment,
         );
+    }
+
+    /// A capture write that failed since the last call (reported at the statement).
+    pub fn capture_error(&mut self) -> Option<String> {
+        self.captures.take_error()
     }
 
     /// Closes every capture file.
