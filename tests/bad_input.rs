@@ -71,6 +71,9 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("capture x.pcapng a:eth9", "a has no interface 'eth9'"),
     ("capture x.pcapng sw1:uplink", "bad port 'uplink'"),
     ("capture x.pcapng a:", "bad endpoint 'a:'"),
+    ("capture /etc/passwd", "an absolute path"),
+    ("capture ../../x.pcapng", "'..' leaves the output directory"),
+    ("capture same.pcapng\ncapture ./same.pcapng", "already written by"),
     ("zz: ping a", "unknown node 'zz'"),
     ("a:", "expected a command after 'a:'"),
     ("a: echo 'open", "unexpected EOF while looking for matching"),
@@ -128,6 +131,10 @@ const BAD_COMMANDS: &str = r#"
 a: frobnicate --now
 expect contains "bash: frobnicate: command not found"
 expect exit 127
+a: ping -c 1 -s 65508 b
+expect contains "ping: local error: message too long, mtu=65535"
+expect contains "1 packets transmitted, 0 received, +1 errors, 100% packet loss"
+expect exit 1
 a: route add default gw 10.9.9.9
 expect contains "SIOCADDRT: Network is unreachable"
 a: route del -net 10.7.0.0 netmask 255.255.0.0

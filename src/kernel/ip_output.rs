@@ -9,6 +9,9 @@ use crate::why;
 use smoltcp::wire::{IpProtocol, Ipv4Packet};
 use std::net::Ipv4Addr;
 
+/// The largest IPv4 packet: its total length is a 16-bit field.
+pub const MAX_PACKET: usize = 65_535;
+
 /// Errors a socket sees when it sends (errno names as strerror prints them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Errno {
@@ -34,6 +37,8 @@ pub enum Errno {
     NetDown,
     /// EAGAIN: a full queue.
     Again,
+    /// EMSGSIZE: the datagram would not fit an IPv4 packet.
+    MsgSize,
 }
 
 impl Errno {
@@ -53,6 +58,7 @@ impl Errno {
             Errno::Inval => "Invalid argument",
             Errno::NetDown => "Network is down",
             Errno::Again => "Resource temporarily unavailable",
+            Errno::MsgSize => "Message too long",
         }
     }
 }
@@ -165,7 +171,8 @@ pub fn build(k: &mut Kernel, src: Ipv4Addr, out: &IpOut, payload: &[u8]) -> Vec<
     let mut p = Ipv4Packet::new_unchecked(&mut buf[..]);
     p.set_version(4);
     p.set_header_len(20);
-    p.set_total_len((20 + payload.len()).min(u16::MAX as usize) as u16);
+    // ip_local_out refused anything longer, so the length fits.
+    p.set_total_len(u16::try_from(20 + payload.len()).unwrap_or(u16::MAX));
     p.set_ident(k.next_ip_id());
     p.clear_flags();
     p.set_dont_frag(out.df);
@@ -186,6 +193,16 @@ pub fn ip_local_out(
     out: IpOut,
     payload: &[u8],
 ) -> Result<(), Errno> {
+    // ip_append_data: an IPv4 packet's total length is 16 bits.
+    if 20 + payload.len() > MAX_PACKET {
+        why!(
+            ctx,
+            "ip",
+            "{} bytes do not fit an IPv4 packet: EMSGSIZE",
+            20 + payload.len()
+        );
+        return Err(Errno::MsgSize);
+    }
     let route = route_output(k, out.dst, out.oif);
     let route = match route {
         Ok(r) => r,

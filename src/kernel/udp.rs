@@ -149,6 +149,9 @@ pub fn connect(k: &mut Kernel, id: SockId, dst: Ipv4Addr, port: u16) -> Result<(
     Ok(())
 }
 
+/// The largest UDP payload: 65535 - 20 (IP) - 8 (UDP).
+pub const MAX_PAYLOAD: usize = super::ip_output::MAX_PACKET - 28;
+
 /// sendto(2) (`to` = None: send(2) on a connected socket). A pending ICMP error is returned
 /// first and cleared, as sock_error() does.
 pub fn sendto(
@@ -161,6 +164,10 @@ pub fn sendto(
     let u = sock(k, id).ok_or(Errno::BadFd)?;
     if let Some(e) = take_error(k, id) {
         return Err(e);
+    }
+    // udp_sendmsg / ip_make_skb: header and data must fit one IPv4 packet (65,507 bytes).
+    if data.len() > MAX_PAYLOAD {
+        return Err(Errno::MsgSize);
     }
     let (dst, dport) = to.or(u.peer).ok_or(Errno::DestAddrReq)?;
     if u.port == 0 {

@@ -171,3 +171,22 @@ fn a_bad_checksum_is_dropped_with_a_reason() {
     assert!(ctx.reasons.iter().any(|r| r.contains("bad UDP checksum")));
     assert_eq!(output(&w, 1, srv), "");
 }
+
+#[test]
+fn a_datagram_that_does_not_fit_an_ipv4_packet_is_emsgsize() {
+    let mut w = lan();
+    let pid = run(&mut w, 0, |sys| {
+        let id = socket(sys.k, sys.pid);
+        for len in [65_508, 65_527, 65_528, 70_000] {
+            let r = sendto(sys.k, sys.ctx, id, Some((B, 9)), &vec![0u8; len]);
+            sys.print(&format!("{len}: {:?}\n", r.map_err(|e| e.message())));
+        }
+        let r = sendto(sys.k, sys.ctx, id, Some((B, 9)), &vec![0u8; MAX_PAYLOAD]);
+        sys.print(&format!("{MAX_PAYLOAD}: {r:?}\n"));
+        Poll::Exit(0)
+    });
+    assert_eq!(
+        output(&w, 0, pid),
+        "65508: Err(\"Message too long\")\n65527: Err(\"Message too long\")\n65528: Err(\"Message too long\")\n70000: Err(\"Message too long\")\n65507: Ok(65507)\n"
+    );
+}

@@ -72,10 +72,12 @@ impl OutDir {
             at.push(c);
             let last = i + 1 == parts.len();
             match fs::symlink_metadata(&at) {
-                Ok(m) if m.file_type().is_symlink() => return Err(format!(
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(format!(
                     "{name}: {} is a symbolic link; a lab writes only below its output directory",
                     shown(&rel, i)
-                )),
+                ))
+                }
                 Ok(m) if !last && !m.is_dir() => {
                     return Err(format!("{name}: {} is not a directory", shown(&rel, i)))
                 }

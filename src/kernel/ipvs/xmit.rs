@@ -157,11 +157,20 @@ fn tun(k: &mut Kernel, ctx: &mut Ctx, c: &Conn, inner: Vec<u8>) {
     if !fits(k, ctx, dev, 20, &inner) {
         return;
     }
+    if inner.len() + 20 > ip_output::MAX_PACKET {
+        why!(
+            ctx,
+            "ipvs",
+            "TUN: {} bytes with the outer header pass 65535: dropped",
+            inner.len() + 20
+        );
+        return;
+    }
     let p = Ipv4Packet::new_unchecked(&inner[..]);
     let (ttl, df) = (p.hop_limit(), p.dont_frag());
     let mut outer = vec![0u8; 20];
     outer.extend_from_slice(&inner);
-    let total = outer.len().min(u16::MAX as usize) as u16;
+    let total = u16::try_from(outer.len()).unwrap_or(u16::MAX);
     let id = k.next_ip_id();
     let mut o = Ipv4Packet::new_unchecked(&mut outer[..]);
     o.set_version(4);

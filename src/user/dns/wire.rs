@@ -255,6 +255,32 @@ impl Message {
         e.out
     }
 
+    /// The wire form in at most `limit` bytes (512 over UDP without EDNS, RFC 1035 4.2.1),
+    /// as BIND truncates: whole RRsets leave from the end, additional data first (silently),
+    /// then authority and answers, which set TC so the client knows to retry over TCP.
+    pub fn encode_within(&self, limit: usize) -> Vec<u8> {
+        let mut m = self.clone();
+        loop {
+            let wire = m.encode();
+            if wire.len() <= limit {
+                return wire;
+            }
+            let section = if !m.additional.is_empty() {
+                &mut m.additional
+            } else if !m.authority.is_empty() {
+                m.header.tc = true;
+                &mut m.authority
+            } else if !m.answers.is_empty() {
+                m.header.tc = true;
+                &mut m.answers
+            } else {
+                // Only the question is left; it came in a datagram, so it fits.
+                return wire;
+            };
+            drop_last_rrset(section);
+        }
+    }
+
     fn encode_header(&self, e: &mut Encoder) {
         let h = &self.header;
         e.u16(h.id);
@@ -315,3 +341,17 @@ mod codec;
 #[cfg(test)]
 #[path = "wire_tests.rs"]
 mod tests;
+
+/// Removes the last RRset (the trailing records with one owner and type).
+fn drop_last_rrset(records: &mut Vec<Record>) {
+    let Some(last) = records.last() else {
+        return;
+    };
+    let (name, rtype) = (last.name.clone(), last.rtype);
+    while records
+        .last()
+        .is_some_and(|r| r.name == name && r.rtype == rtype)
+    {
+        records.pop();
+    }
+}

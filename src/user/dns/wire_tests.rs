@@ -284,3 +284,42 @@ fn presentation_form() {
     assert_eq!(format_rdata(&RData::Other(vec![0x0a, 0xff])), "\\# 2 0AFF");
     assert_eq!(format_rdata(&RData::Other(vec![])), "\\# 0");
 }
+
+#[test]
+fn a_reply_too_big_for_512_bytes_loses_whole_rrsets_and_sets_tc() {
+    let mut m = Message::query(7, "big.lab", A, true);
+    m.header.qr = true;
+    for i in 0..60u8 {
+        m.answers
+            .push(rec("big.lab", A, RData::A(Ipv4Addr::new(10, 0, 0, i))));
+    }
+    m.answers
+        .push(rec("other.lab", A, RData::A(Ipv4Addr::new(10, 1, 0, 1))));
+    m.additional
+        .push(rec("ns.lab", A, RData::A(Ipv4Addr::new(10, 9, 9, 9))));
+    assert!(m.encode().len() > 512);
+    let wire = m.encode_within(512);
+    assert!(wire.len() <= 512, "{}", wire.len());
+    let back = Message::decode(&wire).expect("decodes");
+    assert!(back.header.tc);
+    assert!(back.additional.is_empty());
+    // The last RRset (other.lab) went whole; the big one, still too big, went too.
+    assert!(back.answers.is_empty(), "{:?}", back.answers.len());
+    // What fits is left alone, without TC.
+    let small = full_reply();
+    assert_eq!(small.encode_within(512), small.encode());
+    // Dropping additional data alone does not set TC.
+    let mut add = Message::query(8, "a.lab", A, true);
+    add.answers
+        .push(rec("a.lab", A, RData::A(Ipv4Addr::new(10, 0, 0, 1))));
+    for i in 0..40u8 {
+        add.additional.push(rec(
+            &format!("n{i}.lab"),
+            A,
+            RData::A(Ipv4Addr::new(10, 2, 0, i)),
+        ));
+    }
+    let back = Message::decode(&add.encode_within(512)).expect("decodes");
+    assert!(!back.header.tc);
+    assert_eq!(back.answers.len(), 1);
+}

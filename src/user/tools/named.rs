@@ -179,7 +179,9 @@ impl Named {
         for sock in self.socks.clone() {
             while let Some(Ok(d)) = udp::recvfrom(sys.k, sock) {
                 if let Some(reply) = self.answer(sys, &d.data, d.from) {
-                    let _ = udp::sendto(sys.k, sys.ctx, sock, Some(d.from), &reply.encode());
+                    // No EDNS: a UDP reply carries at most 512 bytes (TC when cut).
+                    let wire = reply.encode_within(512);
+                    let _ = udp::sendto(sys.k, sys.ctx, sock, Some(d.from), &wire);
                 }
             }
         }

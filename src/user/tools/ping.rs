@@ -20,7 +20,10 @@ use std::net::Ipv4Addr;
 /// 16 bytes of struct timeval at the start of the data (x86_64: two 64-bit fields).
 const TIMEVAL: usize = 16;
 /// The largest ICMP payload an IPv4 packet can carry.
+/// The largest echo payload an IPv4 packet holds: 65535 - 20 (IP) - 8 (ICMP).
 const MAX_DATA: usize = 65_507;
+/// Larger than this, the ICMP message itself does not fit its socket's length check.
+const MAX_ICMP: usize = 65_535;
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
     let target = parse(args).ok().map(|o| o.target);
@@ -167,8 +170,14 @@ impl Run {
         let now = sys.now();
         let seq = self.stats.next_seq();
         why!(sys.ctx, "ping", "echo request seq {seq} to {}", self.dst);
-        let result = if self.o.datalen > MAX_DATA {
-            Err("Message too long")
+        let result = if 8 + self.o.datalen > MAX_ICMP {
+            // ping_v4_sendmsg refuses it (EMSGSIZE); iputils says nothing.
+            Ok(())
+        } else if self.o.datalen > MAX_DATA {
+            // ip_append_data: the packet would pass 65535 bytes. The error goes to the
+            // socket's error queue, where ping reads and counts it.
+            self.stats.nerrors += 1;
+            Err("local error: message too long, mtu=65535".to_string())
         } else {
             let msg = icmp::echo(ECHO_REQUEST, self.ident, seq, &payload(self.o.datalen, now));
             let out = IpOut {
@@ -179,11 +188,11 @@ impl Run {
                 df: true,
                 oif: self.oif,
             };
-            ip_local_out(sys.k, sys.ctx, out, &msg).map_err(|e| e.message())
+            ip_local_out(sys.k, sys.ctx, out, &msg).map_err(|e| format!("sendmsg: {}", e.message()))
         };
         if let Err(e) = result {
             if !self.o.quiet {
-                sys.eprint(&format!("ping: sendmsg: {e}\n"));
+                sys.eprint(&format!("ping: {e}\n"));
             }
         }
         self.stats.advance();
