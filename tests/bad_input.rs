@@ -87,6 +87,7 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("a: ping -c 1 b\nexpect contains \"no such text\"", "expected the output to contain \"no such text\""),
     ("a: true\nexpect exit 3", "expected exit status 3, got 0"),
     ("budget 50\nswitch s2 s3\nlink s2 s3\nlink s3 s2\nlink a:eth1 s2\na: ifconfig eth1 10.9.0.1/24\na: ping -c 1 10.9.0.2", "event budget exhausted"),
+    ("budget 50\nswitch s2 s3\nlink s2 s3\nlink s3 s2\nlink a:eth1 s2\na: ifconfig eth1 10.9.0.1/24\na: ping -c 1 10.9.0.2 &\nstep 300000", "event budget exhausted"),
 ];
 
 #[test]

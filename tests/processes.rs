@@ -70,3 +70,26 @@ fn ps_kill_pidof_pkill() {
         String::from_utf8_lossy(&out)
     );
 }
+
+/// Finished processes are reaped (by the terminal for commands, by their parent for
+/// children, by init for daemons and orphans), so a long lab's process table holds only
+/// what is alive: each command costs the same however many came before it.
+#[test]
+fn finished_processes_do_not_pile_up() {
+    let mut text = String::from("host a\na: httpd\na: sleep 1 &\n");
+    for _ in 0..3000 {
+        text.push_str("a: true\n");
+    }
+    text.push_str("a: wait\nrun 2s\n");
+    let lines = parse_lab("many.lab", &text).expect("parses");
+    let mut out = Vec::new();
+    let mut runner = Runner::new(LabOptions::default(), &mut out);
+    for line in &lines {
+        runner.exec(line).expect("runs");
+    }
+    let host = runner.world.host(0).expect("host");
+    let pids: Vec<u32> = host.kernel.procs.procs.keys().copied().collect();
+    // systemd (1) and httpd (daemonized) are all that is left.
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    assert!(host.kernel.procs.procs.values().all(|p| p.status.is_none()));
+}

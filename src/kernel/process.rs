@@ -48,9 +48,10 @@ impl Sys<'_> {
         self.k.procs.fork(self.pid, now, (name, cmdline), prog)
     }
 
-    /// waitpid(pid, WNOHANG): the status of a child that has ended.
-    pub fn child_status(&self, pid: Pid) -> Option<i32> {
-        self.k.procs.procs.get(&pid).and_then(|p| p.status)
+    /// waitpid(pid, WNOHANG): the status of a child that has ended, which is then gone
+    /// (reaped); None while it runs.
+    pub fn child_status(&mut self, pid: Pid) -> Option<i32> {
+        self.k.procs.reap(pid)
     }
 
     /// Whether a child ended since the last call (a SIGCHLD handler's flag).
@@ -131,6 +132,10 @@ pub struct Proc {
     pub idle: bool,
     /// Environment variables set for it (systemd's NOTIFY_SOCKET); children inherit them.
     pub env: Vec<(String, String)>,
+    /// Someone will collect its exit status: the parent that forked it, or the terminal for
+    /// a command. Otherwise (a daemon, an orphan) it is reaped as it ends, as init reaps
+    /// the children it adopts, so finished processes never pile up.
+    pub waited: bool,
 }
 
 /// The signals `kill` sends that netstep's programs react to.
@@ -239,6 +244,7 @@ impl ProcTable {
                 sigchld: false,
                 idle: false,
                 env: Vec::new(),
+                waited: true,
             },
         );
         pid
@@ -286,15 +292,18 @@ impl ProcTable {
     /// What the kernel does when `pid` has ended with `status` (do_exit, exit_notify): the
     /// parent is woken with SIGCHLD, children go to init and get their parent-death signal.
     pub fn exited(&mut self, pid: Pid, status: i32, now: Time) {
-        let ppid = match self.procs.get_mut(&pid) {
+        let (ppid, waited) = match self.procs.get_mut(&pid) {
             Some(p) => {
                 p.status = Some(status);
                 p.wake = None;
                 p.prog = None;
-                p.ppid
+                (p.ppid, p.waited)
             }
             None => return,
         };
+        if !waited {
+            self.procs.remove(&pid);
+        }
         if let Some(parent) = self.procs.get_mut(&ppid).filter(|p| p.status.is_none()) {
             parent.sigchld = true;
             parent.wake = Some(now);
@@ -308,11 +317,19 @@ impl ProcTable {
         for (child, sig) in orphans {
             if let Some(c) = self.procs.get_mut(&child) {
                 c.ppid = 1;
+                c.waited = false;
             }
             if let Some(sig) = sig {
                 self.kill(child, sig);
             }
         }
+    }
+
+    /// Removes an ended process and returns its status (wait); None while it runs.
+    pub fn reap(&mut self, pid: Pid) -> Option<i32> {
+        let status = self.procs.get(&pid)?.status?;
+        self.procs.remove(&pid);
+        Some(status)
     }
 
     pub fn next_wake(&self) -> Option<Time> {

@@ -135,10 +135,11 @@ impl<'a> Runner<'a> {
     }
 
     fn flush_trace(&mut self, force: bool) {
-        let entries = &self.world.trace[self.trace_pos..];
         if self.opts.trace || force {
-            let text: String = entries.iter().map(format_entry).collect();
-            let _ = self.sink.write_all(text.as_bytes());
+            // Entry by entry: a long run never becomes one huge string.
+            for e in &self.world.trace[self.trace_pos..] {
+                let _ = self.sink.write_all(format_entry(e).as_bytes());
+            }
         }
         self.trace_pos = self.world.trace.len();
     }
@@ -198,13 +199,9 @@ impl<'a> Runner<'a> {
             }
             Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface.as_deref(), dev)?,
             Stmt::Step(n) => {
-                for _ in 0..*n {
-                    let more = self.world.step().map_err(|e| e.message(self.budget))?;
-                    if !more {
-                        break;
-                    }
-                }
+                let r = self.world.run_steps(*n, self.budget);
                 self.flush_trace(true);
+                r.map_err(|e| e.message(self.budget))?;
             }
         }
         match self.world.capture_error() {
@@ -293,7 +290,15 @@ impl<'a> Runner<'a> {
         }
         let status = self.foreground(n, pid)?;
         let output = self.take_output(n, pid);
+        self.reap(n, pid);
         self.record(output, status)
+    }
+
+    /// The terminal has the command's status and output: the process is gone.
+    fn reap(&mut self, n: usize, pid: Pid) {
+        if let Some(h) = self.world.host_mut(n) {
+            h.kernel.procs.reap(pid);
+        }
     }
 
     /// Prints a command's output and remembers it for the `expect`s that follow.
@@ -391,6 +396,7 @@ impl<'a> Runner<'a> {
         for pid in jobs {
             status = self.foreground(n, pid)?;
             output.push_str(&self.take_output(n, pid));
+            self.reap(n, pid);
         }
         self.record(output, status)
     }
@@ -462,6 +468,11 @@ impl<'a> Runner<'a> {
     /// capture is.
     pub fn out_file(&mut self, name: &str) -> Result<PathBuf, String> {
         self.outdir.check(name)
+    }
+
+    /// Events one statement may cause (the lab's `budget`).
+    pub fn budget(&self) -> u64 {
+        self.budget
     }
 
     pub fn now(&self) -> Time {

@@ -271,11 +271,11 @@ impl Session {
     /// `continue`: events until nothing is in flight, or until one hits a breakpoint. It is
     /// recorded as `step K`, the events it took, so that `back` and `save` repeat it exactly.
     pub(super) fn continue_(&mut self) -> Reply {
-        const BUDGET: u64 = 1_000_000;
+        let budget = self.runner.budget();
         let at = self.events();
         let mut text = String::new();
         let mut hit = None;
-        for _ in 0..BUDGET {
+        for _ in 0..budget {
             let before = self.runner.world.trace.len();
             match self.runner.world.step() {
                 Ok(true) => {}
@@ -285,7 +285,7 @@ impl Session {
                     break;
                 }
                 Err(e) => {
-                    text += &format!("netstep: {}\n", e.message(BUDGET));
+                    text += &format!("netstep: {}\n", e.message(budget));
                     break;
                 }
             }
@@ -302,6 +302,13 @@ impl Session {
             }
         }
         let taken = self.events() - at;
+        if taken >= budget && hit.is_none() {
+            let e = crate::sim::world::RunError::Budget {
+                events: self.events(),
+                now: self.runner.world.now,
+            };
+            text += &format!("netstep: {}\n", e.message(budget));
+        }
         self.runner.set_trace(true);
         if taken > 0 {
             self.typed.push(Typed {

@@ -55,7 +55,20 @@ impl World {
         }
     }
 
-    fn check_budget(&self, start: u64, budget: u64) -> Result<(), RunError> {
+    /// `step N`: at most `n` events, and like every statement that moves the world, at most
+    /// `budget` (a storm stops with the budget's message instead of filling memory).
+    pub fn run_steps(&mut self, n: u64, budget: u64) -> Result<(), RunError> {
+        let start = self.events;
+        for _ in 0..n {
+            if !self.step()? {
+                break;
+            }
+            self.check_budget(start, budget)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_budget(&self, start: u64, budget: u64) -> Result<(), RunError> {
         if self.events - start >= budget {
             return Err(RunError::Budget {
                 events: self.events,

@@ -466,6 +466,8 @@ impl Shell {
                 if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
                     p.started = sys.ctx.now;
                     p.daemon = true;
+                    // Nobody waits for a daemon: init reaps it when it ends.
+                    p.waited = false;
                 }
                 sys.k.reown(sys.pid, pid);
                 self.status = 0;

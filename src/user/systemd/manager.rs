@@ -56,6 +56,8 @@ pub struct State {
     pub main_pid: Option<Pid>,
     /// How the last main process ended (its wait status: 128+N for a signal).
     pub main_status: Option<i32>,
+    /// The last main process, running or not (systemd's ExecMainPID).
+    pub exec_main_pid: Option<Pid>,
     pub result: &'static str,
     pub enabled: bool,
     /// A start skipped because a Condition was not met: when, and which.
@@ -114,6 +116,7 @@ impl Manager {
                 started: None,
                 main_pid: None,
                 main_status: None,
+                exec_main_pid: None,
                 result: "success",
                 enabled: true,
                 condition_failed: None,
@@ -198,6 +201,7 @@ impl Manager {
             return;
         };
         u.main_pid = Some(pid);
+        u.exec_main_pid = Some(pid);
         u.main_status = None;
         u.waiters.push(Waiter {
             reply: reply.to_string(),
@@ -516,6 +520,9 @@ fn properties(u: &State) -> String {
     }
     if let Some(s) = u.main_status {
         p.push(format!("MainStatus={s}"));
+    }
+    if let Some(pid) = u.exec_main_pid {
+        p.push(format!("ExecMainPID={pid}"));
     }
     if let Some((t, c)) = &u.condition_failed {
         p.push(format!("Condition={}\t{c}", t.nanos()));

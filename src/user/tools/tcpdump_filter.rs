@@ -3,6 +3,10 @@
 //! before host/port (`udp port 53`), `not`/`!`, `and`/`&&`, `or`/`||` and parentheses. As in
 //! pcap, `and` and `or` have the same precedence and group from the left; `not` binds
 //! tightest. Matching reads the frame with bounds checks only: no input can panic it.
+//!
+//! The parser keeps its open parentheses on a stack of its own rather than recursing, and
+//! stops where libpcap's bison stack does (about 10,000 levels: `memory exhausted`), so no
+//! expression can exhaust netstep's stack.
 
 use std::net::Ipv4Addr;
 
@@ -28,8 +32,9 @@ pub enum Filter {
     Host(Dir, Ipv4Addr),
     Port(Dir, u16),
     Not(Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
+    /// A run of `and`s (or `or`s) in a row is one node: long chains add no depth.
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
 }
 
 /// Parses the words after tcpdump's options; `resolve` looks host names up. The error is
@@ -52,6 +57,10 @@ pub fn parse(
 }
 
 const SYNTAX: &str = "can't parse filter expression: syntax error";
+const EXHAUSTED: &str = "can't parse filter expression: memory exhausted";
+/// libpcap's parser stack (bison's YYMAXDEPTH 10000) holds about this many open `not`s
+/// and parentheses, or alternations of `and` and `or`.
+const MAX_DEPTH: usize = 9_995;
 
 fn tokenize(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
@@ -91,37 +100,52 @@ impl Parser<'_> {
         Ok(t)
     }
 
+    /// The whole expression, with an explicit stack of open parentheses.
     fn expr(&mut self) -> Result<Filter, String> {
-        let mut left = self.term()?;
-        while let Some(op) = self.peek() {
-            let and = match op {
-                "and" | "&&" => true,
-                "or" | "||" => false,
-                _ => break,
-            };
-            self.at += 1;
-            let right = Box::new(self.term()?);
-            left = if and {
-                Filter::And(Box::new(left), right)
-            } else {
-                Filter::Or(Box::new(left), right)
-            };
-        }
-        Ok(left)
-    }
-
-    fn term(&mut self) -> Result<Filter, String> {
-        let t = self.next()?;
-        match t.as_str() {
-            "not" | "!" => Ok(Filter::Not(Box::new(self.term()?))),
-            "(" => {
-                let inner = self.expr()?;
-                match self.next()?.as_str() {
-                    ")" => Ok(inner),
-                    _ => Err(SYNTAX.into()),
+        let mut open: Vec<Level> = Vec::new();
+        let mut cur = Level::default();
+        // Open parentheses and `not`s waiting for their term: what a bison stack holds.
+        let mut depth = 0usize;
+        loop {
+            // A term: `not`s, then a primitive or an opening parenthesis.
+            let t = self.next()?;
+            match t.as_str() {
+                "not" | "!" => {
+                    cur.nots += 1;
+                    depth += 1;
+                }
+                "(" => {
+                    open.push(std::mem::take(&mut cur));
+                    depth += 1;
+                }
+                _ => {
+                    let mut f = self.primitive(t)?;
+                    loop {
+                        depth -= cur.nots;
+                        f = negate(f, std::mem::take(&mut cur.nots));
+                        cur.add(f)?;
+                        match self.peek() {
+                            Some("and" | "&&") => cur.op = Some(true),
+                            Some("or" | "||") => cur.op = Some(false),
+                            Some(")") => {
+                                let outer = open.pop().ok_or(SYNTAX)?;
+                                let inner = std::mem::replace(&mut cur, outer);
+                                self.at += 1;
+                                depth -= 1;
+                                f = inner.finish()?;
+                                continue;
+                            }
+                            None if open.is_empty() => return cur.finish(),
+                            _ => return Err(SYNTAX.into()),
+                        }
+                        self.at += 1;
+                        break;
+                    }
                 }
             }
-            _ => self.primitive(t),
+            if depth + cur.depth > MAX_DEPTH {
+                return Err(EXHAUSTED.into());
+            }
         }
     }
 
@@ -141,7 +165,7 @@ impl Parser<'_> {
             }
             let word = self.next()?;
             let rest = self.qualified(word)?;
-            return Ok(Filter::And(Box::new(Filter::Proto(p)), Box::new(rest)));
+            return Ok(Filter::And(vec![Filter::Proto(p), rest]));
         }
         self.qualified(t)
     }
@@ -175,6 +199,62 @@ impl Parser<'_> {
     }
 }
 
+/// The expression inside one pair of parentheses (or the whole one) as it is read.
+#[derive(Default)]
+struct Level {
+    left: Option<Filter>,
+    /// The operator read after `left`: Some(true) for `and`.
+    op: Option<bool>,
+    /// `not`s read before the next term.
+    nots: usize,
+    /// How deep `left` is: each switch between `and` and `or` adds one.
+    depth: usize,
+}
+
+impl Level {
+    fn add(&mut self, f: Filter) -> Result<(), String> {
+        let left = match self.left.take() {
+            None => f,
+            Some(left) => match (self.op.take().ok_or(SYNTAX)?, left) {
+                (true, Filter::And(mut v)) => {
+                    v.push(f);
+                    Filter::And(v)
+                }
+                (false, Filter::Or(mut v)) => {
+                    v.push(f);
+                    Filter::Or(v)
+                }
+                (and, left) => {
+                    self.depth += 1;
+                    if and {
+                        Filter::And(vec![left, f])
+                    } else {
+                        Filter::Or(vec![left, f])
+                    }
+                }
+            },
+        };
+        self.left = Some(left);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Filter, String> {
+        if self.op.is_some() || self.nots > 0 {
+            return Err(SYNTAX.into());
+        }
+        self.left.ok_or_else(|| SYNTAX.into())
+    }
+}
+
+/// `not` n times: two cancel out, so the tree never gets deeper than one.
+fn negate(f: Filter, nots: usize) -> Filter {
+    if nots % 2 == 1 {
+        Filter::Not(Box::new(f))
+    } else {
+        f
+    }
+}
+
 fn is_keyword(w: &str) -> bool {
     matches!(
         w,
@@ -203,8 +283,8 @@ impl Filter {
             Filter::Host(dir, a) => addrs(frame).is_some_and(|(s, d)| pick(*dir, s, d, *a)),
             Filter::Port(dir, p) => ports(frame).is_some_and(|(s, d)| pick(*dir, s, d, *p)),
             Filter::Not(f) => !f.matches(frame),
-            Filter::And(a, b) => a.matches(frame) && b.matches(frame),
-            Filter::Or(a, b) => a.matches(frame) || b.matches(frame),
+            Filter::And(all) => all.iter().all(|f| f.matches(frame)),
+            Filter::Or(any) => any.iter().any(|f| f.matches(frame)),
         }
     }
 }
@@ -324,5 +404,43 @@ mod tests {
         assert_eq!(e("icmp icmp"), SYNTAX);
         assert_eq!(e("host nosuch"), "unknown host 'nosuch'");
         assert_eq!(e("port nosuch"), "unknown port 'nosuch'");
+        assert_eq!(e("()"), SYNTAX);
+        assert_eq!(e("icmp )"), SYNTAX);
+        assert_eq!(e("not"), SYNTAX);
+    }
+
+    /// libpcap gives up at about 10,000 levels; netstep says what tcpdump says, and never
+    /// runs out of stack (this runs on a test thread's small stack).
+    #[test]
+    fn deep_nesting_is_refused_as_libpcap_refuses_it() {
+        let deep = |prefix: &str, n: usize, mid: &str, suffix: &str| -> Vec<String> {
+            let mut w = vec![prefix.to_string(); n];
+            w.push(mid.into());
+            w.extend(std::iter::repeat_n(suffix.to_string(), n).filter(|s| !s.is_empty()));
+            w
+        };
+        let udp = frame(17, [10, 0, 0, 1], [10, 0, 0, 11], 40000, 53);
+        let ok = parse(&deep("not", 9_991, "icmp", ""), &resolve).expect("9,991 nots");
+        assert!(ok.matches(&udp));
+        for words in [
+            deep("not", 50_000, "icmp", ""),
+            deep("(", 50_000, "icmp", ")"),
+        ] {
+            assert_eq!(parse(&words, &resolve), Err(EXHAUSTED.into()));
+        }
+        let parens = parse(&deep("(", 5_000, "udp", ")"), &resolve).expect("5,000 parentheses");
+        assert!(parens.matches(&udp));
+        // Long chains of one operator are flat; alternating ones count as depth.
+        let mut chain = vec!["icmp".to_string()];
+        for _ in 0..50_000 {
+            chain.extend(["or".into(), "icmp".into()]);
+        }
+        chain.extend(["or".into(), "udp".into()]);
+        assert!(parse(&chain, &resolve).expect("a flat chain").matches(&udp));
+        let mut alt = vec!["icmp".to_string()];
+        for i in 0..20_000 {
+            alt.extend([if i % 2 == 0 { "or" } else { "and" }.into(), "udp".into()]);
+        }
+        assert_eq!(parse(&alt, &resolve), Err(EXHAUSTED.into()));
     }
 }

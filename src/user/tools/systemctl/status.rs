@@ -131,7 +131,7 @@ fn main_lines(o: &mut String, sys: &Sys, p: &BTreeMap<&str, &str>, u: &unit::Uni
     }
     let (Some(status), Some(pid)) = (
         p.get("MainStatus").and_then(|s| s.parse::<i32>().ok()),
-        last_main(sys, &u.name),
+        p.get("ExecMainPID"),
     ) else {
         return;
     };
@@ -142,19 +142,6 @@ fn main_lines(o: &mut String, sys: &Sys, p: &BTreeMap<&str, &str>, u: &unit::Uni
     };
     let _ = writeln!(o, "    Process: {pid} ExecStart={} ({how})", u.exec_start);
     let _ = writeln!(o, "   Main PID: {pid} ({how})");
-}
-
-/// The newest process that was the unit's main one (the newest in its control group that
-/// systemd itself started).
-fn last_main(sys: &Sys, name: &str) -> Option<u32> {
-    let cg = cgroup(name);
-    sys.k
-        .procs
-        .procs
-        .values()
-        .filter(|p| p.cgroup.as_deref() == Some(cg.as_str()) && p.ppid <= 1 && p.name != "kill")
-        .map(|p| p.pid)
-        .next_back()
 }
 
 /// `Tasks:` and the `CGroup:` tree of the live processes.
