@@ -72,6 +72,8 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("capture x.pcapng sw1:uplink", "bad port 'uplink'"),
     ("capture x.pcapng a:", "bad endpoint 'a:'"),
     ("capture /etc/passwd", "an absolute path"),
+    ("a: echo ${HOME", "unexpected EOF while looking for matching `}'"),
+    ("a: echo ${x:-d}", "parameter expansion operators are not supported"),
     ("capture ../../x.pcapng", "'..' leaves the output directory"),
     ("capture same.pcapng\ncapture ./same.pcapng", "already written by"),
     ("zz: ping a", "unknown node 'zz'"),
@@ -132,6 +134,10 @@ const BAD_COMMANDS: &str = r#"
 a: frobnicate --now
 expect contains "bash: frobnicate: command not found"
 expect exit 127
+a: echo a; echo ${a b}; echo after
+expect contains "bash: ${a b}: bad substitution"
+expect not contains "after"
+expect exit 1
 a: ping -c 1 -s 65508 b
 expect contains "ping: local error: message too long, mtu=65535"
 expect contains "1 packets transmitted, 0 received, +1 errors, 100% packet loss"

@@ -16,6 +16,9 @@ pub enum Part {
         line: String,
         backquote: bool,
     },
+    /// `${…}` that names nothing (`${a b}`, `${}`): bash's "bad substitution" when the
+    /// command runs.
+    Bad(String),
 }
 
 /// Command substitutions nested deeper than this are refused (bash has no fixed limit, but
@@ -49,8 +52,17 @@ impl Word {
                     backquote: true,
                 } => format!("`{line}`"),
                 Part::Cmd { line, .. } => format!("$({line})"),
+                Part::Bad(text) => text.clone(),
             })
             .collect()
+    }
+
+    /// The first `${…}` in the word that names nothing, as written.
+    pub fn bad_substitution(&self) -> Option<&str> {
+        self.parts.iter().find_map(|p| match p {
+            Part::Bad(t) => Some(t.as_str()),
+            _ => None,
+        })
     }
 
     /// The command substitutions in the word, in order.
@@ -74,6 +86,7 @@ impl Word {
             match p {
                 Part::Lit(s) => text.push_str(s),
                 Part::Var(v) => text.push_str(&var(v)),
+                Part::Bad(t) => text.push_str(t),
                 Part::Cmd { .. } => {
                     substituted = true;
                     text.push_str(outputs.next().unwrap_or_default().trim_end_matches('\n'));
@@ -244,7 +257,7 @@ fn read_word(chars: &[char]) -> Result<(Word, usize), SyntaxError> {
             }
             '$' if chars.get(i + 1) == Some(&'(') => i += read_subst(&chars[i..], &mut w)?,
             '`' => i += read_backquote(&chars[i..], &mut w)?,
-            '$' => i += read_var(&chars[i..], &mut w),
+            '$' => i += read_var(&chars[i..], &mut w)?,
             _ => {
                 w.lit(&c.to_string());
                 i += 1;
@@ -267,7 +280,7 @@ fn read_double_quoted(chars: &[char], w: &mut WordBuilder) -> Result<usize, Synt
             }
             '$' if chars.get(i + 1) == Some(&'(') => i += read_subst(&chars[i..], w)?,
             '`' => i += read_backquote(&chars[i..], w)?,
-            '$' => i += read_var(&chars[i..], w),
+            '$' => i += read_var(&chars[i..], w)?,
             c => {
                 w.lit(&c.to_string());
                 i += 1;
@@ -316,36 +329,64 @@ fn read_backquote(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxEr
     Ok(end + 2)
 }
 
-/// `$$`, `$?`, `$NAME`, `${NAME}`; a lone `$` is literal. Returns the length consumed.
-fn read_var(chars: &[char], w: &mut WordBuilder) -> usize {
+/// `$$`, `$?`, `$#`, `$1`…, `$NAME`, `${NAME}`; a lone `$` is literal. Returns the length
+/// consumed. The scan for `}` stops at the first one, and a `${` without one ends the line
+/// (bash: unexpected EOF), so reading stays linear whatever the line holds.
+fn read_var(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError> {
     match chars.get(1) {
-        Some('$') | Some('?') => {
-            w.var(&chars[1].to_string());
-            2
+        Some(c) if "$?#@*!-".contains(*c) || c.is_ascii_digit() => {
+            w.var(&c.to_string());
+            Ok(2)
         }
-        Some('{') => match chars[2..].iter().position(|&c| c == '}') {
-            Some(end) => {
-                w.var(&chars[2..2 + end].iter().collect::<String>());
-                end + 3
-            }
-            None => {
-                w.lit("$");
-                1
-            }
-        },
+        Some('{') => {
+            let end = chars[2..]
+                .iter()
+                .position(|&c| c == '}')
+                .ok_or_else(|| unterminated('}'))?;
+            let inner: String = chars[2..2 + end].iter().collect();
+            braced(&inner, w)?;
+            Ok(end + 3)
+        }
         Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
             let len = chars[1..]
                 .iter()
                 .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
                 .count();
             w.var(&chars[1..1 + len].iter().collect::<String>());
-            len + 1
+            Ok(len + 1)
         }
         _ => {
             w.lit("$");
-            1
+            Ok(1)
         }
     }
+}
+
+/// The inside of `${…}`: a name, a positional or special parameter; an operator bash has
+/// and netstep's shell does not (`${x:-d}`, `${#x}`) is said so; anything else is bash's
+/// bad substitution when the command runs.
+fn braced(inner: &str, w: &mut WordBuilder) -> Result<(), SyntaxError> {
+    let name_len = inner
+        .char_indices()
+        .take_while(|&(i, c)| c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()))
+        .count();
+    let special = inner.len() == 1 && "$?#@*!-".contains(inner);
+    let digits = !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit());
+    if name_len == inner.len() && name_len > 0 || special || digits {
+        w.var(inner);
+        return Ok(());
+    }
+    let operator = inner.starts_with(['#', '!']) && inner.len() > 1
+        || name_len > 0
+            && inner[name_len..]
+                .starts_with([':', '-', '=', '?', '+', '%', '#', '/', '^', ',', '[']);
+    if operator {
+        return Err(SyntaxError(format!(
+            "${{{inner}}}: parameter expansion operators are not supported by netstep's shell"
+        )));
+    }
+    w.bad(&format!("${{{inner}}}"));
+    Ok(())
 }
 
 fn unterminated(q: char) -> SyntaxError {
@@ -372,6 +413,11 @@ impl WordBuilder {
         self.touched = true;
         self.parts.push(Part::Var(name.to_string()));
     }
+    fn bad(&mut self, text: &str) {
+        self.touched = true;
+        self.parts.push(Part::Bad(text.to_string()));
+    }
+
     fn cmd(&mut self, line: &str, backquote: bool) {
         self.touched = true;
         self.parts.push(Part::Cmd {
@@ -550,6 +596,32 @@ mod tests {
                 "<HOME>z"
             ]
         );
+    }
+
+    #[test]
+    fn braces_name_a_parameter_or_are_refused_as_bash_refuses_them() {
+        let s = parse("echo ${HOME}x ${1} ${#} $# $1").unwrap();
+        assert_eq!(
+            argv(&s, 0, 0),
+            ["echo", "<HOME>x", "<1>", "<#>", "<#>", "<1>"]
+        );
+        let e = parse("echo ${x:-d}").unwrap_err();
+        assert!(e.0.contains("not supported by netstep's shell"), "{e}");
+        assert!(parse("echo ${#x}").is_err());
+        let e = parse("echo ${HOME").unwrap_err();
+        assert_eq!(e.0, "unexpected EOF while looking for matching `}'");
+        // Malformed braces are bash's bad substitution, found when the command runs.
+        let s = parse("echo ${a b} ${}").unwrap();
+        let w = &s.pipelines[0].cmds[0].argv;
+        assert_eq!(w[1].bad_substitution(), Some("${a b}"));
+        assert_eq!(w[2].bad_substitution(), Some("${}"));
+    }
+
+    /// A megabyte of `${` is refused at once, not after a quadratic scan.
+    #[test]
+    fn an_unterminated_brace_ends_the_line_in_one_pass() {
+        let line = format!("echo {}", "${".repeat(500_000));
+        assert!(parse(&line).is_err());
     }
 
     #[test]

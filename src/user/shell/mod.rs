@@ -99,9 +99,13 @@ impl Shell {
         let pid = sys.k.session.unwrap_or(sys.pid);
         let status = self.status;
         let host = sys.k.hostname.clone();
+        // A lab line is `bash -c LINE`: no positional parameters, no background job yet.
         let var = move |v: &str| match v {
             "$" => pid.to_string(),
             "?" => status.to_string(),
+            "#" => "0".into(),
+            "0" => "bash".into(),
+            "-" => "hBc".into(),
             "HOSTNAME" => host.clone(),
             "HOME" => "/root".into(),
             _ => String::new(),
@@ -172,6 +176,13 @@ impl Shell {
             let cmd = cmds.remove(0);
             let last = cmds.is_empty();
             if self.substitute(sys, &cmd, &mut cmds) {
+                return;
+            }
+            if let Some(bad) = bad_substitution(&cmd) {
+                // Bash stops a non-interactive script at an expansion error.
+                sys.eprint(&format!("bash: {bad}: bad substitution\n"));
+                self.status = 1;
+                self.next = self.script.pipelines.len();
                 return;
             }
             let argv = self.expand(sys, &cmd);
@@ -492,6 +503,15 @@ impl Shell {
             }
         }
     }
+}
+
+/// The first `${…}` of the command that names nothing.
+fn bad_substitution(cmd: &SimpleCmd) -> Option<String> {
+    let targets = cmd.redirs.iter().map(|r| &r.target);
+    cmd.argv
+        .iter()
+        .chain(targets)
+        .find_map(|w| w.bad_substitution().map(str::to_string))
 }
 
 /// The socket behind descriptor `target` (a number) of the login shell, if open.
