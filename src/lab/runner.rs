@@ -189,9 +189,17 @@ impl<'a> Runner<'a> {
             Stmt::Expect(e) => self.expect(e)?,
             Stmt::Run(d) => {
                 let r = match d {
-                    Some(d) => self
-                        .world
-                        .run_until(self.world.wall_now() + *d, self.budget),
+                    Some(d) => {
+                        let until = self.world.wall_now() + *d;
+                        if until > Time::LIMIT {
+                            return Err(format!(
+                                "run: virtual time would pass its limit of {:.0} years (it is {} now)",
+                                Time::LIMIT.secs_f64() / (365.25 * 86_400.0),
+                                self.world.now.to_string().trim()
+                            ));
+                        }
+                        self.world.run_until(until, self.budget)
+                    }
                     None => self.world.run_idle(self.budget),
                 };
                 self.flush_trace(false);

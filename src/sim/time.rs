@@ -15,6 +15,9 @@ pub const SEC: u64 = 1_000_000_000;
 impl Time {
     pub const ZERO: Time = Time(0);
     pub const NEVER: Time = Time(u64::MAX);
+    /// How far a run may go: about 146 years, far below NEVER, so that every timer a
+    /// program sets from here on still fits (and none lands on NEVER by saturating).
+    pub const LIMIT: Time = Time(u64::MAX / 4);
 
     pub fn from_secs(s: u64) -> Time {
         Time(s.saturating_mul(SEC))

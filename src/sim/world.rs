@@ -103,6 +103,10 @@ pub struct World {
     /// Interfaces bound to Linux TAP devices (tap.rs); with any, time is real.
     pub taps: Vec<tap::Tap>,
     clock: Option<tap::RealClock>,
+    /// Node names to their index (a lab with thousands of nodes looks names up often).
+    names: BTreeMap<String, usize>,
+    /// The lab's /etc/hosts (every node's addresses), shared by all hosts.
+    hosts: Rc<Vec<(Ipv4Addr, String)>>,
 }
 
 impl World {
@@ -123,6 +127,8 @@ impl World {
             captures: Captures::default(),
             taps: Vec::new(),
             clock: None,
+            names: BTreeMap::new(),
+            hosts: Rc::new(Vec::new()),
         }
     }
 
@@ -133,7 +139,7 @@ impl World {
     }
 
     pub fn node_index(&self, name: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.name == name)
+        self.names.get(name).copied()
     }
 
     pub fn add_node(&mut self, name: &str, kind: &str) -> Result<usize, String> {
@@ -146,12 +152,19 @@ impl World {
             return Err(format!("duplicate node name '{name}'"));
         }
         let index = self.nodes.len();
+        if index + 1 > MAX_NODES {
+            return Err(format!(
+                "too many nodes: MAC addresses 02:00:00:NN:NN:II tell {MAX_NODES} nodes apart"
+            ));
+        }
         let node = match kind {
             "host" | "router" => {
                 let mut h = Host::new(name, self.rng.derive(index as u64 + 1));
                 if kind == "router" {
                     let _ = h.kernel.sysctl.set("net.ipv4.ip_forward", "1");
                 }
+                // A new host has no address yet: it only needs the list the others share.
+                h.kernel.lab_hosts = Rc::clone(&self.hosts);
                 Node::Host(Box::new(h))
             }
             "switch" => Node::Switch(Switch::default()),
@@ -164,7 +177,7 @@ impl World {
             ports: BTreeMap::new(),
             timer: None,
         });
-        self.refresh_hosts();
+        self.names.insert(name.to_string(), index);
         Ok(index)
     }
 
@@ -577,6 +590,7 @@ impl World {
             }
         }
         let shared = Rc::new(list);
+        self.hosts = Rc::clone(&shared);
         for slot in &mut self.nodes {
             if let Some(h) = slot.node.host_mut() {
                 h.kernel.lab_hosts = Rc::clone(&shared);
@@ -601,12 +615,11 @@ fn host_port(h: &mut Host, node: usize, ifname: &str, mtu: u16) -> Result<usize,
         }
         return Ok(i);
     }
-    let n: u8 = ifname
-        .strip_prefix("eth")
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n < 200)
-        .ok_or_else(|| format!("bad interface name '{ifname}': links plug into eth0, eth1 …"))?;
-    let id = (node + 1) as u16;
+    let n = eth_number(ifname).ok_or_else(|| {
+        format!("bad interface name '{ifname}': links plug into eth0, eth1 … eth199")
+    })?;
+    // add_node keeps node + 1 within 16 bits.
+    let id = u16::try_from(node + 1).unwrap_or(u16::MAX);
     let mac = [0x02, 0, 0, (id >> 8) as u8, id as u8, n + 1];
     let i = h.kernel.add_ether(ifname, mac);
     if let Some(d) = h.kernel.devs.get_mut(i) {
@@ -615,7 +628,21 @@ fn host_port(h: &mut Host, node: usize, ifname: &str, mtu: u16) -> Result<usize,
     Ok(i)
 }
 
-fn valid_name(name: &str) -> bool {
+/// Nodes a lab may declare: each host's MACs carry its number in 16 bits.
+pub const MAX_NODES: usize = 65_535;
+
+/// N of a canonical `ethN` (eth0 … eth199, no sign, no leading zero), as the kernel names
+/// Ethernet devices.
+pub fn eth_number(ifname: &str) -> Option<u8> {
+    let digits = ifname.strip_prefix("eth")?;
+    let canonical = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && digits.len() <= 3;
+    digits.parse::<u8>().ok().filter(|n| canonical && *n < 200)
+}
+
+pub fn valid_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name
             .chars()

@@ -116,3 +116,34 @@ fn names_and_links_are_checked() {
         .unwrap_err();
     assert!(err.contains("already linked"), "{err}");
 }
+
+#[test]
+fn interface_names_are_canonical() {
+    for ok in ["eth0", "eth1", "eth10", "eth199"] {
+        assert!(eth_number(ok).is_some(), "{ok}");
+    }
+    for bad in [
+        "eth", "eth01", "eth+1", "eth-1", "eth200", "eth1a", "eth 1", "Eth1",
+    ] {
+        assert_eq!(eth_number(bad), None, "{bad}");
+    }
+    let mut w = World::new(1);
+    w.add_node("a", "host").expect("a");
+    w.add_node("s", "switch").expect("s");
+    let e = w
+        .connect(("a", Some("eth01")), ("s", None), LinkParams::default())
+        .unwrap_err();
+    assert!(e.contains("bad interface name 'eth01'"), "{e}");
+}
+
+/// Each host's MACs carry its number in 16 bits: one node more would share one.
+#[test]
+fn no_more_nodes_than_macs_tell_apart() {
+    let mut w = World::new(1);
+    for i in 0..MAX_NODES {
+        w.add_node(&format!("h{i}"), "hub").expect("fits");
+    }
+    assert_eq!(w.node_index("h65534"), Some(65_534));
+    let e = w.add_node("one_more", "hub").unwrap_err();
+    assert!(e.contains("too many nodes"), "{e}");
+}
