@@ -174,10 +174,10 @@ fn main() -> ExitCode {
             ExitCode::from(netstep::repl::step::run(&lab, &opts) as u8)
         }
         Cmd::Check { lab } => {
-            let text = match std::fs::read_to_string(&lab) {
+            let text = match netstep::lab::parse::read_lab(&lab) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("netstep: {}: {e}", lab.display());
+                    eprintln!("netstep: {e}");
                     return ExitCode::from(2);
                 }
             };
@@ -208,10 +208,10 @@ fn parse_tap(text: &str) -> Result<(String, String, String), String> {
 
 /// `netstep draw LAB [--svg FILE]`.
 fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
-    let text = match std::fs::read_to_string(lab) {
+    let text = match netstep::lab::parse::read_lab(lab) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("netstep: {}: {e}", lab.display());
+            eprintln!("netstep: {e}");
             return ExitCode::from(2);
         }
     };

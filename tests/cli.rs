@@ -254,3 +254,41 @@ fn a_closed_stdout_ends_the_run_quietly() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// Bytes that are not UTF-8 are an error on their line, in a lab as in the REPL, where the
+/// session goes on.
+#[test]
+fn invalid_utf8_names_its_line() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = scratch("utf8");
+    let lab = dir.join("u.lab");
+    std::fs::write(&lab, b"host a\na: echo ok\na: echo \xff\xfe\n").expect("write");
+    for cmd in ["check", "run", "draw"] {
+        let (code, _out, err) = netstep(&[cmd, lab.to_str().unwrap_or("u.lab")]);
+        assert_ne!(code, 0, "{cmd}");
+        assert!(
+            err.contains("u.lab:3: invalid UTF-8 (byte 0xff at column 9)"),
+            "{cmd}: {err}"
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netstep"))
+        .args(["repl", "--no-color", "--out"])
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(b"host a\na: echo \xff\na: echo still here\nquit\n");
+    }
+    let out = child.wait_with_output().expect("waits");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stderr.contains("<stdin>:2: invalid UTF-8"), "{stderr}");
+    assert!(stdout.contains("still here"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -5,6 +5,29 @@ use super::expect::Expect;
 use crate::sim::link::LinkParams;
 use crate::sim::time::{parse_duration, parse_rate};
 use crate::user::shell::lexer::{self, Script};
+use std::path::Path;
+
+/// A lab file's text. Bytes that are not UTF-8 are an error naming the line and column,
+/// as every other error in a lab does.
+pub fn read_lab(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        format!(
+            "{}:{line}: invalid UTF-8 (byte 0x{:02x} at column {col})",
+            path.display(),
+            bytes[at]
+        )
+    })
+}
 
 #[derive(Clone, Debug)]
 pub enum Stmt {

@@ -61,7 +61,7 @@ pub struct Runner<'a> {
 
 /// Reads and runs a lab file, writing what a student would see to `sink`.
 pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<LabReport, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = super::parse::read_lab(path)?;
     let lines = parse_lab(&path.display().to_string(), &text)?;
     let mut runner = Runner::new(opts.clone(), sink);
     runner.protect(path);

@@ -99,8 +99,10 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
+    let mut lineno = 0u64;
     loop {
         let prompt = session.borrow().prompt();
+        lineno += 1;
         match rl.readline(&prompt) {
             Ok(line) => {
                 let _ = rl.add_history_entry(line.as_str());
@@ -115,6 +117,11 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
             Err(ReadlineError::Eof) => {
                 print!("{}", session.borrow_mut().close());
                 break;
+            }
+            // A line that is not UTF-8 (read_line has consumed it): an error, and on.
+            Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                eprintln!("netstep: <stdin>:{lineno}: invalid UTF-8; the line was not run");
+                continue;
             }
             Err(e) => {
                 eprintln!("netstep: {e}");

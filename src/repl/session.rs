@@ -87,8 +87,7 @@ impl Session {
         let lines = match &lab {
             None => Vec::new(),
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let text = crate::lab::parse::read_lab(path)?;
                 parse_lab(&path.display().to_string(), &text)?
             }
         };

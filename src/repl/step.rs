@@ -27,7 +27,7 @@ pub struct Recording {
 
 /// Runs the lab, recording each line's output and where its events begin.
 pub fn record(path: &Path, opts: &LabOptions) -> Result<Recording, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::lab::parse::read_lab(path)?;
     let lines = parse_lab(&path.display().to_string(), &text)?;
     let buf = Buf::default();
     let mut runner = Runner::with_sink(opts.clone(), Box::new(buf.clone()));
