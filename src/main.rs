@@ -181,7 +181,10 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match parse_lab(&lab.display().to_string(), &text) {
+            let checked = parse_lab(&lab.display().to_string(), &text).and_then(|lines| {
+                netstep::lab::validate::validate(&lines, &LabOptions::default()).map(|()| lines)
+            });
+            match checked {
                 Ok(lines) => {
                     println!("{}: {} statements, syntax ok", lab.display(), lines.len());
                     ExitCode::SUCCESS
@@ -215,7 +218,9 @@ fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let lines = match parse_lab(&lab.display().to_string(), &text) {
+    let lines = match parse_lab(&lab.display().to_string(), &text).and_then(|lines| {
+        netstep::lab::validate::validate(&lines, &LabOptions::default()).map(|()| lines)
+    }) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("netstep: {e}");

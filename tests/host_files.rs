@@ -117,6 +117,7 @@ fn one_file_is_written_once_per_run() {
         "{err}"
     );
     assert!(err.contains("l.lab:5"), "{err}");
+    std::fs::create_dir_all(d.join("out")).expect("out");
     let pcap = d.join("out/all.pcapng");
     let flag = format!("--pcap={}", pcap.display());
     let (code, err) = run(&d, &format!("{NET}capture all.pcapng\n"), &[&flag]);

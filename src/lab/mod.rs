@@ -6,6 +6,7 @@ pub mod expect;
 pub mod outdir;
 pub mod parse;
 pub mod runner;
+pub mod validate;
 
 pub use runner::Runner;
 

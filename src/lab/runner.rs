@@ -63,6 +63,8 @@ pub struct Runner<'a> {
 pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<LabReport, String> {
     let text = super::parse::read_lab(path)?;
     let lines = parse_lab(&path.display().to_string(), &text)?;
+    // What can be known without running is checked before anything happens.
+    super::validate::validate(&lines, opts)?;
     let mut runner = Runner::new(opts.clone(), sink);
     runner.protect(path);
     runner.run(&lines)
