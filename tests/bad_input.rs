@@ -50,6 +50,10 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("link a:eth1 b:eth1 delay fast", "bad duration 'fast'"),
     ("link a:eth1 b:eth1 rate 10parsecs", "bad rate"),
     ("link a:eth1 b:eth1 loss 150%", "bad loss '150%'"),
+    ("link a:eth1 b:eth1 loss 1e2", "bad loss '1e2'"),
+    ("link a:eth1 b:eth1 loss 5%%", "bad loss '5%%'"),
+    ("link a:eth1 b:eth1 delay 1ms delay 2ms", "link option 'delay' given twice"),
+    ("budget 0", "budget must be at least 1"),
     ("link a:eth1 b:eth1 mtu 10", "bad mtu '10'"),
     ("link a:eth1 b:eth1 colour blue", "unknown link option 'colour'"),
     ("link a:eth1 b:eth1 delay", "'delay' needs a value"),
@@ -160,6 +164,28 @@ a: sysctl -w net.ipv4.no_such_key=1
 expect contains "sysctl: cannot stat /proc/sys/net/ipv4/no_such_key: No such file or directory"
 a: sysctl -w net.ipv4.ip_forward=yes
 expect contains "Invalid argument"
+a: sysctl -w net.ipv4.ip_default_ttl=0
+expect contains "sysctl: setting key \"net.ipv4.ip_default_ttl\": Invalid argument"
+expect exit 1
+a: sysctl -w net.ipv4.ip_default_ttl=256
+expect exit 1
+a: echo 0 > /proc/sys/net/ipv4/ip_default_ttl
+expect contains "bash: echo: write error: Invalid argument"
+expect exit 1
+a: sysctl -w net.ipv4.tcp_syn_retries=128
+expect exit 1
+a: sysctl -w net.ipv4.tcp_syn_retries=127
+expect exit 0
+a: sysctl -w net.ipv4.icmp_echo_ignore_all=2
+expect exit 1
+a: sysctl -w net.ipv4.conf.all.arp_ignore=-3
+expect contains "net.ipv4.conf.all.arp_ignore = -3"
+a: sysctl -w net.ipv4.ip_forward=2147483648
+expect exit 1
+a: sysctl -w net.ipv4.icmp_ratelimit=5
+expect contains "net.ipv4.icmp_ratelimit = 5"
+a: sysctl -n net.ipv4.icmp_ratelimit
+expect contains "8"
 a: echo 7x > /proc/sys/net/ipv4/conf/all/arp_ignore
 expect contains "write error: Invalid argument"
 expect exit 1

@@ -109,14 +109,21 @@ impl Sysctl {
         if !self.values.contains_key(&key) {
             return Err(SysctlError::NoSuchKey);
         }
-        let v: i64 = value.trim().parse().map_err(|_| SysctlError::Invalid)?;
-        if v < 0 {
+        let v: i32 = value.trim().parse().map_err(|_| SysctlError::Invalid)?;
+        let (min, max) = range(&key);
+        if !(min..=max).contains(&v) {
             return Err(SysctlError::Invalid);
         }
+        let v = match key.as_str() {
+            // proc_dointvec_ms_jiffies: kept in jiffies (HZ 250 on Debian), so read back
+            // rounded up to 4 ms.
+            "net.ipv4.icmp_ratelimit" => (i64::from(v) + 3) / 4 * 4,
+            _ => i64::from(v),
+        };
         self.values.insert(key.clone(), v);
         match key.as_str() {
-            "net.ipv4.ip_default_ttl" => self.default_ttl = v.clamp(1, 255) as u8,
-            "net.ipv4.tcp_syn_retries" => self.syn_retries = v.clamp(0, 20) as u32,
+            "net.ipv4.ip_default_ttl" => self.default_ttl = u8::try_from(v).unwrap_or(64),
+            "net.ipv4.tcp_syn_retries" => self.syn_retries = u32::try_from(v).unwrap_or(6),
             _ => {}
         }
         if key.ends_with(".rp_filter") {
@@ -222,5 +229,18 @@ mod tests {
             s.set("net.ipv4.ip_forward", "yes"),
             Err(SysctlError::Invalid)
         );
+    }
+}
+
+/// The values the kernel accepts for a key (its extra1/extra2 bounds; plain ints take any
+/// int, as proc_dointvec does: `arp_ignore=-3` is accepted and means nothing special).
+fn range(key: &str) -> (i32, i32) {
+    match key {
+        "net.ipv4.ip_default_ttl" => (1, 255),
+        "net.ipv4.tcp_syn_retries" => (1, 127),
+        "net.ipv4.icmp_echo_ignore_all" | "net.ipv4.icmp_echo_ignore_broadcasts" => (0, 1),
+        "net.ipv4.icmp_ratelimit" => (0, i32::MAX),
+        k if k.starts_with("net.ipv4.neigh.") => (0, i32::MAX),
+        _ => (i32::MIN, i32::MAX),
     }
 }

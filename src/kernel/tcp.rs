@@ -358,15 +358,20 @@ pub fn connect(
         k.tcp.remove(id);
         return Err(Errno::AddrNotAvail);
     }
-    // SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s) and the attempt fails when the
-    // wait after the last one ends: (2^(retries+1) − 1) s, 127 s for the default 6.
     let retries = k.sysctl.syn_retries;
     if let Some(c) = k.tcp.conns.get_mut(&id) {
-        c.deadline = Some(ctx.now + ((1u64 << (retries + 1)) - 1) * 1_000_000_000);
+        c.deadline = Some(ctx.now + syn_timeout_secs(retries) * 1_000_000_000);
         lower(&mut k.tcp.earliest, c.deadline);
     }
     poll_conn(k, ctx, id, None);
     Ok(id)
+}
+
+/// How long connect() tries: SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s, up
+/// to TCP_RTO_MAX, 120 s) and the attempt fails when the wait after the last one ends:
+/// 127 s for the default 6 retries.
+fn syn_timeout_secs(retries: u32) -> u64 {
+    (0..=retries).map(|i| (1u64 << i.min(7)).min(120)).sum()
 }
 
 /// Ephemeral ports from 32768–60999 (ip_local_port_range), starting at a random even port

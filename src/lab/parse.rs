@@ -140,7 +140,10 @@ pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
     let args = &words[1..];
     match words[0].as_str() {
         "seed" => one_number(args, "seed N").map(Stmt::Seed),
-        "budget" => one_number(args, "budget EVENTS").map(Stmt::Budget),
+        "budget" => match one_number(args, "budget EVENTS")? {
+            0 => Err("budget must be at least 1 (events one statement may cause)".into()),
+            n => Ok(Stmt::Budget(n)),
+        },
         "title" => match args {
             [t] => Ok(Stmt::Title(t.clone())),
             _ => Err("expected: title \"TEXT\"".into()),
@@ -245,11 +248,16 @@ fn parse_link(args: &[String]) -> Result<Stmt, String> {
         return Err(usage.into());
     };
     let mut params = LinkParams::default();
+    let mut given: Vec<&str> = Vec::new();
     let mut it = opts.iter();
     while let Some(key) = it.next() {
         let value = it
             .next()
             .ok_or_else(|| format!("'{key}' needs a value; {usage}"))?;
+        if given.contains(&key.as_str()) {
+            return Err(format!("link option '{key}' given twice"));
+        }
+        given.push(key);
         match key.as_str() {
             "delay" => params.delay_ns = parse_duration(value)?,
             "rate" => params.rate_bps = Some(parse_rate(value)?),
@@ -271,12 +279,16 @@ fn parse_link(args: &[String]) -> Result<Stmt, String> {
     })
 }
 
+/// `1%`, `0.5%`, `25`: digits, at most one decimal point, at most one `%`, 0 to 100.
 fn parse_loss(value: &str) -> Result<f64, String> {
-    value
-        .trim_end_matches('%')
-        .parse::<f64>()
+    let num = value.strip_suffix('%').unwrap_or(value);
+    let plain = !num.is_empty()
+        && num.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && num.matches('.').count() <= 1
+        && !num.starts_with('.');
+    num.parse::<f64>()
         .ok()
-        .filter(|p| (0.0..=100.0).contains(p))
+        .filter(|p| plain && (0.0..=100.0).contains(p))
         .ok_or_else(|| format!("bad loss '{value}': expected a percentage such as 1%"))
 }
 

@@ -162,7 +162,7 @@ impl<'a> Runner<'a> {
                 self.world.reseed(self.opts.seed.unwrap_or(*n));
             }
             Stmt::Title(t) => self.say(&format!("== {t} ==\n")),
-            Stmt::Budget(n) => self.budget = (*n).max(1),
+            Stmt::Budget(n) => self.budget = *n,
             Stmt::Nodes { kind, names } => {
                 for n in names {
                     self.world.add_node(n, kind)?;
