@@ -80,6 +80,8 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("capture x.pcapng a:", "bad endpoint 'a:'"),
     ("capture /etc/passwd", "an absolute path"),
     ("a: echo ${HOME", "unexpected EOF while looking for matching `}'"),
+    ("a: for i in 1 2; do echo $i; done", "loops (`for`, `while`): not supported by netstep's shell"),
+    ("a: x=1", "variable assignments (`x=1`): not supported"),
     ("a: echo ${x:-d}", "parameter expansion operators are not supported"),
     ("capture ../../x.pcapng", "'..' leaves the output directory"),
     ("capture same.pcapng\ncapture ./same.pcapng", "already written by"),
@@ -141,6 +143,13 @@ const BAD_COMMANDS: &str = r#"
 a: frobnicate --now
 expect contains "bash: frobnicate: command not found"
 expect exit 127
+a: echo hi >&999
+expect contains "bash: 999: Bad file descriptor"
+expect exit 1
+a: echo hi 5>&1
+expect contains "hi"
+a: exec 999999<> /dev/tcp/b/80
+expect contains "bash: 999999: Bad file descriptor"
 a: echo a; echo ${a b}; echo after
 expect contains "bash: ${a b}: bad substitution"
 expect not contains "after"

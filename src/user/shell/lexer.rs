@@ -185,6 +185,8 @@ fn tokenize(line: &str) -> Result<Vec<Tok>, SyntaxError> {
             i += 1;
         } else if c == '#' {
             break;
+        } else if let Some(what) = unsupported_operator(&chars[i..]) {
+            return Err(not_supported(what));
         } else if let Some((op, len)) = match_op(&chars[i..]) {
             toks.push(op);
             i += len;
@@ -207,15 +209,66 @@ fn tokenize(line: &str) -> Result<Vec<Tok>, SyntaxError> {
     Ok(toks)
 }
 
+/// Digits read as a descriptor number: any that fits an int, as bash reads them (a longer
+/// run of digits is an ordinary word).
 fn fd_number(word: &Word) -> Option<u32> {
     match word.parts.as_slice() {
-        [Part::Lit(s)]
-            if !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit()) =>
-        {
-            s.parse().ok()
+        [Part::Lit(s)] if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => {
+            s.parse::<u32>().ok().filter(|n| i32::try_from(*n).is_ok())
         }
         _ => None,
     }
+}
+
+/// Bash operators netstep's shell does not have, named for the message.
+fn unsupported_operator(rest: &[char]) -> Option<&'static str> {
+    let starts = |s: &str| s.chars().enumerate().all(|(j, c)| rest.get(j) == Some(&c));
+    [
+        ("<<<", "here-strings (<<<)"),
+        ("&>", "`&>` (write `> FILE 2>&1` instead)"),
+        (">|", "`>|`"),
+        ("<(", "process substitution <(…)"),
+        (">(", "process substitution >(…)"),
+    ]
+    .iter()
+    .find(|(op, _)| starts(op))
+    .map(|(_, what)| *what)
+}
+
+fn not_supported(what: &str) -> SyntaxError {
+    SyntaxError(format!("{what}: not supported by netstep's shell"))
+}
+
+/// What a word in command position means to bash that netstep's shell does not do.
+fn unsupported_command(w: &Word) -> Option<String> {
+    if w.quoted {
+        return None;
+    }
+    let [Part::Lit(t)] = w.parts.as_slice() else {
+        return None;
+    };
+    let what = match t.as_str() {
+        "if" | "then" | "elif" | "else" | "fi" => "`if` statements",
+        "for" | "while" | "until" | "do" | "done" | "select" => "loops (`for`, `while`)",
+        "case" | "esac" => "`case` statements",
+        "function" | "{" | "}" => "functions and `{ …; }` groups",
+        "[[" | "]]" => "`[[ … ]]` tests",
+        "!" => "`!` before a pipeline",
+        "time" | "coproc" => "`time` and `coproc`",
+        t if t.starts_with('(') => "subshells `( … )`",
+        t if is_assignment(t) => "variable assignments (`x=1`)",
+        _ => return None,
+    };
+    Some(what.to_string())
+}
+
+fn is_assignment(t: &str) -> bool {
+    t.split_once('=').is_some_and(|(name, _)| {
+        name.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn match_op(rest: &[char]) -> Option<(Tok, usize)> {
@@ -334,6 +387,7 @@ fn read_backquote(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxEr
 /// (bash: unexpected EOF), so reading stays linear whatever the line holds.
 fn read_var(chars: &[char], w: &mut WordBuilder) -> Result<usize, SyntaxError> {
     match chars.get(1) {
+        Some('[') => Err(not_supported("arithmetic expansion $[…]")),
         Some(c) if "$?#@*!-".contains(*c) || c.is_ascii_digit() => {
             w.var(&c.to_string());
             Ok(2)
@@ -449,6 +503,12 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
     let mut iter = toks.into_iter().peekable();
     while let Some(tok) = iter.next() {
         match tok {
+            Tok::Word(w) if cur.argv.is_empty() => {
+                if let Some(what) = unsupported_command(&w) {
+                    return Err(not_supported(&what));
+                }
+                cur.argv.push(w)
+            }
             Tok::Word(w) => cur.argv.push(w),
             Tok::Redir { fd, op } => {
                 let Some(Tok::Word(target)) = iter.next() else {
@@ -615,6 +675,31 @@ mod tests {
         let w = &s.pipelines[0].cmds[0].argv;
         assert_eq!(w[1].bad_substitution(), Some("${a b}"));
         assert_eq!(w[2].bad_substitution(), Some("${}"));
+    }
+
+    #[test]
+    fn bash_syntax_the_shell_lacks_is_said_so() {
+        for (line, what) in [
+            ("for i in 1 2; do echo $i; done", "loops"),
+            ("if true; then echo y; fi", "`if` statements"),
+            ("x=1 ping a", "variable assignments"),
+            ("(echo hi)", "subshells"),
+            ("cat <<< hi", "here-strings"),
+            ("echo hi &> f", "`&>`"),
+            ("echo $[1+1]", "arithmetic expansion $[…]"),
+            ("diff <(ls) x", "process substitution"),
+            ("! true", "`!` before a pipeline"),
+        ] {
+            let e = parse(line).unwrap_err();
+            assert!(e.0.starts_with(what), "{line}: {e}");
+            assert!(
+                e.0.ends_with(": not supported by netstep's shell"),
+                "{line}: {e}"
+            );
+        }
+        // Only in command position, and not quoted: these are plain words.
+        assert!(parse("echo for x=1 !").is_ok());
+        assert!(parse("\"for\"").is_ok());
     }
 
     /// A megabyte of `${` is refused at once, not after a quadratic scan.

@@ -14,6 +14,10 @@ use crate::sim::Time;
 use crate::user::tools::{self, Command};
 use lexer::{Connector, RedirOp, Script, SimpleCmd};
 
+/// The soft limit of open files a node's processes have (`ulimit -n`, 1024 on Debian):
+/// descriptors from here on cannot be opened.
+const OPEN_MAX: u32 = 1024;
+
 /// Where one of a command's output streams goes.
 #[derive(Clone, Debug, PartialEq)]
 enum Dest {
@@ -297,6 +301,15 @@ impl Shell {
         let mut stdin = std::mem::take(&mut self.pipe);
         for r in &cmd.redirs {
             let target = r.target.expand(&|_| String::new());
+            if r.fd >= OPEN_MAX || (r.op == RedirOp::Dup && !self.dup_source_ok(sys, &target)) {
+                let bad = if r.fd >= OPEN_MAX {
+                    r.fd.to_string()
+                } else {
+                    target
+                };
+                sys.eprint(&format!("bash: {bad}: Bad file descriptor\n"));
+                return Err(Blocked::Failed);
+            }
             match (&r.op, r.fd) {
                 (RedirOp::Out { .. }, 1 | 2) if target.starts_with("/dev/udp/") => {
                     let sock = devtcp::open_udp(sys, &target).ok_or(Blocked::Failed)?;
@@ -337,13 +350,22 @@ impl Shell {
                     let i = self.heredoc_index(&target);
                     stdin = self.bodies.get(i).cloned().unwrap_or_default();
                 }
-                _ => {
-                    sys.eprint(&format!("bash: {}: Bad file descriptor\n", r.fd));
-                    return Err(Blocked::Failed);
-                }
+                // Descriptors 3 and up: the programs here read 0 and write 1 and 2 only, so
+                // what is set up there changes nothing they do.
+                _ => {}
             }
         }
         Ok((fds, stdin))
+    }
+
+    /// The descriptor a `>&N` copies must be open: 0-2, `-` (close), or one `exec` opened.
+    fn dup_source_ok(&self, sys: &mut Sys, target: &str) -> bool {
+        match target.parse::<u32>() {
+            Ok(0..=2) => true,
+            Ok(n) if n >= OPEN_MAX => false,
+            Ok(_) => socket_fd(sys, target).is_some(),
+            Err(_) => target == "-",
+        }
     }
 
     /// `exec` with only redirections: opens (`N<> /dev/tcp/H/P`) or closes (`N>&-`) the
@@ -352,6 +374,12 @@ impl Shell {
         self.status = 0;
         for r in &cmd.redirs {
             let target = r.target.expand(&|_| String::new());
+            if r.fd >= OPEN_MAX {
+                // dup2 onto it fails: past the node's limit of open files (ulimit -n).
+                sys.eprint(&format!("bash: {}: Bad file descriptor\n", r.fd));
+                self.status = 1;
+                continue;
+            }
             if r.op == RedirOp::Dup && target == "-" {
                 let me = owner(sys);
                 if let Some(sock) = sys.k.fds.remove(&(me, r.fd)) {
