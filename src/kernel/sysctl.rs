@@ -181,6 +181,19 @@ impl Sysctl {
     }
 }
 
+/// The values the kernel accepts for a key (its extra1/extra2 bounds; plain ints take any
+/// int, as proc_dointvec does: `arp_ignore=-3` is accepted and means nothing special).
+fn range(key: &str) -> (i32, i32) {
+    match key {
+        "net.ipv4.ip_default_ttl" => (1, 255),
+        "net.ipv4.tcp_syn_retries" => (1, 127),
+        "net.ipv4.icmp_echo_ignore_all" | "net.ipv4.icmp_echo_ignore_broadcasts" => (0, 1),
+        "net.ipv4.icmp_ratelimit" => (0, i32::MAX),
+        k if k.starts_with("net.ipv4.neigh.") => (0, i32::MAX),
+        _ => (i32::MIN, i32::MAX),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,18 +242,5 @@ mod tests {
             s.set("net.ipv4.ip_forward", "yes"),
             Err(SysctlError::Invalid)
         );
-    }
-}
-
-/// The values the kernel accepts for a key (its extra1/extra2 bounds; plain ints take any
-/// int, as proc_dointvec does: `arp_ignore=-3` is accepted and means nothing special).
-fn range(key: &str) -> (i32, i32) {
-    match key {
-        "net.ipv4.ip_default_ttl" => (1, 255),
-        "net.ipv4.tcp_syn_retries" => (1, 127),
-        "net.ipv4.icmp_echo_ignore_all" | "net.ipv4.icmp_echo_ignore_broadcasts" => (0, 1),
-        "net.ipv4.icmp_ratelimit" => (0, i32::MAX),
-        k if k.starts_with("net.ipv4.neigh.") => (0, i32::MAX),
-        _ => (i32::MIN, i32::MAX),
     }
 }
