@@ -137,7 +137,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("netstep: {e}");
+                    eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));
                     ExitCode::from(1)
                 }
             }
@@ -177,7 +177,7 @@ fn main() -> ExitCode {
             let text = match netstep::lab::parse::read_lab(&lab) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("netstep: {e}");
+                    eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));
                     return ExitCode::from(2);
                 }
             };
@@ -190,7 +190,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("netstep: {e}");
+                    eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));
                     ExitCode::from(1)
                 }
             }
@@ -214,7 +214,7 @@ fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
     let text = match netstep::lab::parse::read_lab(lab) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("netstep: {e}");
+            eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -223,7 +223,7 @@ fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
     }) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("netstep: {e}");
+            eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));
             return ExitCode::from(1);
         }
     };

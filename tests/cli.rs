@@ -292,3 +292,29 @@ fn invalid_utf8_names_its_line() {
     assert!(stdout.contains("still here"), "{stdout}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An error quotes a bounded excerpt of what the lab wrote, with no raw control or
+/// bidirectional character.
+#[test]
+fn error_lines_are_bounded_and_escaped() {
+    let dir = scratch("excerpt");
+    let lab = dir.join("x.lab");
+    let text = format!(
+        "host a\nfrob\x1b[31mRED\u{202e}evil\n{}\n",
+        "y".repeat(100_000)
+    );
+    std::fs::write(&lab, text).expect("write");
+    let (code, _out, err) = netstep(&["check", lab.to_str().unwrap_or("x.lab")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("frob\\x1b[31mRED\\u{202e}evil"), "{err}");
+    assert!(!err.contains('\x1b') && !err.contains('\u{202e}'), "{err}");
+    std::fs::write(&lab, format!("host {}\n", "y".repeat(100_000))).expect("write");
+    let (code, _out, err) = netstep(&["check", lab.to_str().unwrap_or("x.lab")]);
+    assert_eq!(code, 1);
+    assert!(
+        err.len() < 400 && err.contains("…(+"),
+        "{} bytes: {err}",
+        err.len()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -2,6 +2,7 @@
 //! run a lesson on it, and check what a student should see. The REPL speaks the same language.
 
 pub mod draw;
+pub mod excerpt;
 pub mod expect;
 pub mod outdir;
 pub mod parse;

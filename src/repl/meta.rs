@@ -152,7 +152,10 @@ pub fn run(s: &mut Session, input: &str) -> Option<Reply> {
 }
 
 fn error(msg: impl std::fmt::Display) -> Reply {
-    Reply::text(format!("netstep: {msg}\n"))
+    Reply::text(format!(
+        "netstep: {}\n",
+        crate::lab::excerpt::tidy(&msg.to_string())
+    ))
 }
 
 fn help() -> String {

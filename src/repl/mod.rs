@@ -70,7 +70,7 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
     let (session, intro) = match Session::new(lab, opts) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("netstep: {e}");
+            eprintln!("netstep: {}", crate::lab::excerpt::tidy(&e.to_string()));
             return 1;
         }
     };
@@ -124,7 +124,7 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
                 continue;
             }
             Err(e) => {
-                eprintln!("netstep: {e}");
+                eprintln!("netstep: {}", crate::lab::excerpt::tidy(&e.to_string()));
                 break;
             }
         }

@@ -57,7 +57,10 @@ impl Reply {
     }
 
     pub fn error(msg: impl std::fmt::Display) -> Reply {
-        Reply::text(format!("netstep: {msg}\n"))
+        Reply::text(format!(
+            "netstep: {}\n",
+            crate::lab::excerpt::tidy(&msg.to_string())
+        ))
     }
 }
 

@@ -168,7 +168,7 @@ pub fn run(path: &Path, opts: &LabOptions) -> i32 {
     let rec = match record(path, opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("netstep: {e}");
+            eprintln!("netstep: {}", crate::lab::excerpt::tidy(&e.to_string()));
             return 1;
         }
     };
@@ -178,7 +178,7 @@ pub fn run(path: &Path, opts: &LabOptions) -> i32 {
     match step(&rec, &mut input, &mut out) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("netstep: {e}");
+            eprintln!("netstep: {}", crate::lab::excerpt::tidy(&e.to_string()));
             1
         }
     }
