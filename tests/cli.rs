@@ -145,7 +145,7 @@ fn show_packet_names_what_a_dr_director_changed() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("no frame event 99999 (frame events run from "),
+        err.contains("--show-packet 99999: event 99999: the run had events 1 to "),
         "{err}"
     );
     let _ = std::fs::remove_dir_all(dir);

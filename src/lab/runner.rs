@@ -120,8 +120,12 @@ impl<'a> Runner<'a> {
             let text = crate::trace::ladder::ladder(&self.world.trace, &names);
             let _ = self.sink.write_all(text.as_bytes());
         }
-        if let Some(n) = self.opts.show_packet {
-            let text = crate::trace::layers::show_packet(&self.world.trace, n)?;
+        // Every output asked for is written before an error about one of them.
+        let shown = self.opts.show_packet.map(|n| {
+            crate::trace::layers::show_packet(&self.world.trace, n)
+                .map_err(|e| format!("--show-packet {n}: {e}"))
+        });
+        if let Some(Ok(text)) = &shown {
             let _ = self.sink.write_all(text.as_bytes());
         }
         if let Some(path) = &self.opts.ladder_svg {
@@ -129,7 +133,7 @@ impl<'a> Runner<'a> {
             std::fs::write(path, svg)
                 .map_err(|e| format!("--ladder-svg {}: {e}", path.display()))?;
         }
-        Ok(())
+        shown.transpose().map(|_| ())
     }
 
     fn say(&mut self, text: &str) {

@@ -270,19 +270,41 @@ pub fn changes(before: &[u8], after: &[u8]) -> Vec<String> {
     out
 }
 
+/// What event `n` was, when it was not a frame: a timer, a command, or beyond the run.
+fn not_a_frame(entries: &[TraceEntry], n: u64) -> String {
+    let last = entries.iter().map(|e| e.event).max().unwrap_or(0);
+    let of = |pick: fn(&TraceKind) -> bool| entries.iter().find(|e| e.event == n && pick(&e.kind));
+    if let Some(TraceEntry {
+        kind: TraceKind::Timer { node },
+        ..
+    }) = of(|k| matches!(k, TraceKind::Timer { .. }))
+    {
+        return format!("event {n} is a timer ({node}), not a frame");
+    }
+    if n == 0 || n > last {
+        return format!("event {n}: the run had events 1 to {last}");
+    }
+    if let Some(TraceEntry {
+        kind: TraceKind::Command { node, line },
+        ..
+    }) = of(|k| matches!(k, TraceKind::Command { .. }))
+    {
+        return format!("event {n} is the command `{node}# {line}`, not a frame");
+    }
+    format!("event {n} is a timer that did nothing, not a frame")
+}
+
+fn frame_entry(entries: &[TraceEntry], n: u64) -> Option<&TraceEntry> {
+    entries
+        .iter()
+        .find(|e| e.event == n && matches!(e.kind, TraceKind::Rx { .. }))
+}
+
 /// `show packet N`: the frame event numbered `n` in the trace, its layers, and what the hop
 /// that sent it changed (compared with the same packet as that node received it).
 pub fn show_packet(entries: &[TraceEntry], n: u64) -> Result<String, String> {
-    let frames = || {
-        entries
-            .iter()
-            .filter(|e| matches!(e.kind, TraceKind::Rx { .. }))
-    };
-    let Some(e) = frames().find(|e| e.event == n) else {
-        let last = frames().map(|e| e.event).max().unwrap_or(0);
-        return Err(format!(
-            "no frame event {n} (frame events run from 1 to {last})"
-        ));
+    let Some(e) = frame_entry(entries, n) else {
+        return Err(not_a_frame(entries, n));
     };
     let TraceKind::Rx {
         node,
@@ -291,11 +313,11 @@ pub fn show_packet(entries: &[TraceEntry], n: u64) -> Result<String, String> {
         frame,
     } = &e.kind
     else {
-        return Err(format!("event {n} is not a frame"));
+        return Err(not_a_frame(entries, n));
     };
     let mut s = format!("#{n} at {}: {node}:{port} received from {from}\n", e.time);
     s += &layered(frame);
-    let before = entries[..entries.iter().position(|x| x.event == n).unwrap_or(0)]
+    let before = entries[..entries.iter().position(|x| std::ptr::eq(x, e)).unwrap_or(0)]
         .iter()
         .rev()
         .find_map(|x| match &x.kind {
@@ -390,6 +412,69 @@ mod tests {
         assert!(c.iter().any(|l| l.starts_with("IPv4 checksum ")), "{c:?}");
         assert_eq!(c.len(), 3, "{c:?}");
         assert!(changes(&syn(64, 1), &syn(64, 1)).is_empty());
+    }
+
+    /// An event that is not a frame is named for what it is.
+    #[test]
+    fn show_packet_says_what_an_event_was() {
+        let e = |event, kind| TraceEntry {
+            time: crate::sim::Time::ZERO,
+            event,
+            kind,
+            reasons: Vec::new(),
+        };
+        let trace = vec![
+            e(
+                0,
+                TraceKind::Command {
+                    node: "a".into(),
+                    line: "ping b".into(),
+                },
+            ),
+            e(
+                1,
+                TraceKind::Rx {
+                    node: "b".into(),
+                    port: "eth0".into(),
+                    from: "a".into(),
+                    frame: syn(64, 1),
+                },
+            ),
+            e(3, TraceKind::Timer { node: "a".into() }),
+            e(
+                3,
+                TraceKind::Command {
+                    node: "a".into(),
+                    line: "arp -n".into(),
+                },
+            ),
+            e(
+                4,
+                TraceKind::Rx {
+                    node: "a".into(),
+                    port: "eth0".into(),
+                    from: "b".into(),
+                    frame: syn(64, 1),
+                },
+            ),
+        ];
+        assert!(show_packet(&trace, 1).is_ok_and(|s| s.starts_with("#1 at ")));
+        assert_eq!(
+            show_packet(&trace, 3),
+            Err("event 3 is a timer (a), not a frame".into())
+        );
+        assert_eq!(
+            show_packet(&trace, 2),
+            Err("event 2 is a timer that did nothing, not a frame".into())
+        );
+        assert_eq!(
+            show_packet(&trace, 9),
+            Err("event 9: the run had events 1 to 4".into())
+        );
+        assert_eq!(
+            show_packet(&trace, 0),
+            Err("event 0: the run had events 1 to 4".into())
+        );
     }
 
     #[test]
