@@ -318,3 +318,37 @@ fn error_lines_are_bounded_and_escaped() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The REPL's exit status is its session's: 1 when the lab's expect failed or the last line
+/// typed failed, as bash's `$?`; 0 otherwise.
+#[test]
+fn the_repl_exits_with_the_sessions_status() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = scratch("replrc");
+    let lab = dir.join("f.lab");
+    std::fs::write(&lab, "host a\na: hostname\nexpect contains \"zzz\"\n").expect("write");
+    let repl = |args: &[&str], input: &str| -> Option<i32> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_netstep"))
+            .args(["repl", "--no-color", "--out"])
+            .arg(&dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+        child.wait().ok()?.code()
+    };
+    assert_eq!(repl(&[], "host a\na: true\n"), Some(0));
+    assert_eq!(repl(&[], "host a\nzz: ping\n"), Some(1));
+    assert_eq!(repl(&[], "host a\nzz: ping\na: true\nquit\n"), Some(0));
+    assert_eq!(
+        repl(&[], "host a\na: true\nexpect exit 3\n\nquit\n"),
+        Some(1)
+    );
+    let lab = lab.display().to_string();
+    assert_eq!(repl(&[&lab], "quit\n"), Some(1));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -89,6 +89,7 @@ pub fn run(s: &mut Session, input: &str) -> Option<Reply> {
             Reply::default()
         }
         ("exit" | "quit", []) => Reply {
+            failed: false,
             text: s.close(),
             quit: true,
         },
@@ -152,10 +153,7 @@ pub fn run(s: &mut Session, input: &str) -> Option<Reply> {
 }
 
 fn error(msg: impl std::fmt::Display) -> Reply {
-    Reply::text(format!(
-        "netstep: {}\n",
-        crate::lab::excerpt::tidy(&msg.to_string())
-    ))
+    Reply::error(msg)
 }
 
 fn help() -> String {

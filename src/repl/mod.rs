@@ -100,6 +100,8 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
         let _ = rl.load_history(h);
     }
     let mut lineno = 0u64;
+    // As bash's `$?`: whether the last line typed failed.
+    let mut last_failed = false;
     loop {
         let prompt = session.borrow().prompt();
         lineno += 1;
@@ -111,6 +113,9 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
                 if reply.quit {
                     break;
                 }
+                if !line.trim().is_empty() {
+                    last_failed = reply.failed;
+                }
             }
             // Ctrl-C at the prompt drops the line, as bash does; the session stays.
             Err(ReadlineError::Interrupted) => continue,
@@ -121,6 +126,7 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
             // A line that is not UTF-8 (read_line has consumed it): an error, and on.
             Err(ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
                 eprintln!("netstep: <stdin>:{lineno}: invalid UTF-8; the line was not run");
+                last_failed = true;
                 continue;
             }
             Err(e) => {
@@ -132,7 +138,8 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
     if let Some(h) = &history {
         let _ = rl.save_history(h);
     }
-    0
+    let lab_failed = session.borrow().lab_failed;
+    i32::from(lab_failed || last_failed)
 }
 
 /// Colours trace lines by layer: link-layer events (ARP) yellow, IP and ICMP cyan, TCP and

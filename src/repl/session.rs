@@ -34,6 +34,20 @@ impl Buf {
     }
 }
 
+/// What a statement printed, then its error if it failed.
+fn with_error(out: String, r: Result<(), String>) -> Reply {
+    match r {
+        Ok(()) => Reply::text(out),
+        Err(e) => {
+            let err = Reply::error(e.trim_start_matches("<repl>:1: "));
+            Reply {
+                text: out + &err.text,
+                ..err
+            }
+        }
+    }
+}
+
 /// A line the user typed that changed the world, and the event count when it was typed.
 #[derive(Clone, Debug)]
 pub struct Typed {
@@ -46,21 +60,26 @@ pub struct Typed {
 pub struct Reply {
     pub text: String,
     pub quit: bool,
+    /// The line failed (an error, a failing expect): the session's `$?`.
+    pub failed: bool,
 }
 
 impl Reply {
     pub fn text(text: impl Into<String>) -> Reply {
         Reply {
             text: text.into(),
-            quit: false,
+            ..Reply::default()
         }
     }
 
     pub fn error(msg: impl std::fmt::Display) -> Reply {
-        Reply::text(format!(
-            "netstep: {}\n",
-            crate::lab::excerpt::tidy(&msg.to_string())
-        ))
+        Reply {
+            failed: true,
+            ..Reply::text(format!(
+                "netstep: {}\n",
+                crate::lab::excerpt::tidy(&msg.to_string())
+            ))
+        }
     }
 }
 
@@ -68,6 +87,8 @@ pub struct Session {
     runner: Runner<'static>,
     /// The lab file the session began from: nothing the session writes may replace it.
     lab_path: Option<PathBuf>,
+    /// One of the lab's expects failed (the session opened there): exit status 1.
+    pub lab_failed: bool,
     out: Buf,
     opts: LabOptions,
     /// The lab the session started from (its statements run before the prompt).
@@ -98,6 +119,7 @@ impl Session {
         let mut s = Session {
             runner: Runner::with_sink(opts.clone(), Box::new(out.clone())),
             lab_path: lab.clone(),
+            lab_failed: false,
             out,
             opts,
             lab: lines,
@@ -152,6 +174,7 @@ impl Session {
                     // A failing expect is a breakpoint: the session opens where the lesson
                     // went wrong, and the rest of the lab is left unrun.
                     self.lab.truncate(i);
+                    self.lab_failed = true;
                     let _ = writeln!(
                         Buf::clone(&self.out),
                         "netstep: {}:{}: {e}\nnetstep: stopped at this failing expect; the lab's later lines are not run",
@@ -215,11 +238,8 @@ impl Session {
                 if let Some(Stmt::Expect(_)) = lines.first().map(|l| &l.stmt) {
                     // An expect is checked, never recorded: it changes nothing.
                     let r = self.exec_text(text);
-                    let mut out = self.out.take();
-                    if let Err(e) = r {
-                        out += &format!("netstep: {e}\n");
-                    }
-                    return Reply::text(out);
+                    let out = self.out.take();
+                    return with_error(out, r);
                 }
             }
         }
@@ -228,11 +248,8 @@ impl Session {
             at,
         });
         let r = self.exec_text(text);
-        let mut out = self.out.take();
-        if let Err(e) = r {
-            out += &format!("netstep: {}\n", e.trim_start_matches("<repl>:1: "));
-        }
-        Reply::text(out)
+        let out = self.out.take();
+        with_error(out, r)
     }
 
     /// A world line without `line`'s clearing of a pending Ctrl-C (tests press it first).
