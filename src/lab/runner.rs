@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// Events one statement may cause before the lab counts as runaway (a broadcast storm).
 pub const DEFAULT_BUDGET: u64 = 1_000_000;
+/// Events a run that keeps them all may keep (about 1 GB of frames at most).
+const MAX_RETAINED: usize = 2_000_000;
 /// A foreground command still running after this much virtual time gets Ctrl-C.
 const COMMAND_DEADLINE: u64 = 3600 * SEC;
 
@@ -49,6 +51,9 @@ pub struct LabReport {
 
 pub struct Runner<'a> {
     pub world: World,
+    /// Keep every event after it is printed (the REPL, `step`, tests, the end-of-run
+    /// outputs). A plain `netstep run` does not: its memory follows what is in flight.
+    pub retain_trace: bool,
     opts: LabOptions,
     /// Where the lab's files may go (outdir.rs).
     outdir: OutDir,
@@ -65,7 +70,7 @@ pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<L
     let lines = parse_lab(&path.display().to_string(), &text)?;
     // What can be known without running is checked before anything happens.
     super::validate::validate(&lines, opts)?;
-    let mut runner = Runner::new(opts.clone(), sink);
+    let mut runner = Runner::for_run(opts, sink);
     runner.protect(path);
     runner.run(&lines)
 }
@@ -73,6 +78,18 @@ pub fn run_lab(path: &Path, opts: &LabOptions, sink: &mut dyn Write) -> Result<L
 impl<'a> Runner<'a> {
     pub fn new(opts: LabOptions, sink: &'a mut dyn Write) -> Runner<'a> {
         Runner::with_sink(opts, Box::new(sink))
+    }
+
+    /// A runner for `netstep run`: it keeps events only for the outputs asked for at the
+    /// end (--ladder, --ladder-svg, --show-packet) and records them only when something
+    /// will print or keep them, so a long run's memory follows what is in flight.
+    pub fn for_run(opts: &LabOptions, sink: &'a mut dyn Write) -> Runner<'a> {
+        let mut runner = Runner::new(opts.clone(), sink);
+        runner.retain_trace =
+            opts.ladder || opts.ladder_svg.is_some() || opts.show_packet.is_some();
+        // `step` turns recording on for its own events, which it always shows.
+        runner.world.record_trace = opts.trace || runner.retain_trace;
+        runner
     }
 
     /// A runner that owns where it writes (the REPL's buffer).
@@ -84,6 +101,7 @@ impl<'a> Runner<'a> {
         }
         Runner {
             world,
+            retain_trace: true,
             outdir,
             opts,
             sink,
@@ -147,7 +165,23 @@ impl<'a> Runner<'a> {
                 let _ = self.sink.write_all(format_entry(e).as_bytes());
             }
         }
-        self.trace_pos = self.world.trace.len();
+        if self.retain_trace {
+            self.trace_pos = self.world.trace.len();
+        } else {
+            self.world.trace.clear();
+            self.trace_pos = 0;
+        }
+    }
+
+    /// A run that keeps its events may keep only so many (an endless ping with --ladder).
+    fn check_retained(&self) -> Result<(), String> {
+        if self.retain_trace && self.world.trace.len() > MAX_RETAINED {
+            return Err(format!(
+                "run limit: {} events kept for --ladder, --show-packet or the REPL (at most {MAX_RETAINED}); run without them, or shorten the lab",
+                self.world.trace.len()
+            ));
+        }
+        Ok(())
     }
 
     fn node(&self, name: &str) -> Result<usize, String> {
@@ -213,15 +247,18 @@ impl<'a> Runner<'a> {
             }
             Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface.as_deref(), dev)?,
             Stmt::Step(n) => {
+                // `step` always shows its events.
+                let recording = std::mem::replace(&mut self.world.record_trace, true);
                 let r = self.world.run_steps(*n, self.budget);
+                self.world.record_trace = recording;
                 self.flush_trace(true);
                 r.map_err(|e| e.message(self.budget))?;
             }
         }
-        match self.world.capture_error() {
-            Some(e) => Err(format!("capture: {e}")),
-            None => Ok(()),
+        if let Some(e) = self.world.capture_error() {
+            return Err(format!("capture: {e}"));
         }
+        self.check_retained()
     }
 
     fn capture(
