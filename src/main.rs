@@ -1,5 +1,7 @@
 //! The `netstep` command: run a lab, check it, and (later) step it or open a REPL.
 
+mod last_words;
+
 use clap::{Parser, Subcommand};
 use netstep::lab::{parse_lab, run_lab, LabOptions};
 use std::path::PathBuf;
@@ -93,7 +95,11 @@ enum Cmd {
     },
 }
 
+#[global_allocator]
+static ALLOC: last_words::Guard = last_words::Guard;
+
 fn main() -> ExitCode {
+    last_words::on_panic();
     // Rust ignores SIGPIPE, so a closed stdout (`netstep run lab | head -1`) would make
     // every print panic; with the default action the process ends quietly, as cat does.
     // SAFETY: signal() with SIG_DFL installs no handler; nothing else has been started.

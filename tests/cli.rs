@@ -352,3 +352,31 @@ fn the_repl_exits_with_the_sessions_status() {
     assert_eq!(repl(&[&lab], "quit\n"), Some(1));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Memory running out ends the run with a `netstep:` line naming the statement, not an
+/// abort (the address space is limited to 250 MB for the child alone).
+#[test]
+fn running_out_of_memory_names_the_statement() {
+    let dir = scratch("oom");
+    let lab = dir.join("oom.lab");
+    let names: Vec<String> = (0..40_000).map(|i| format!("n{i}")).collect();
+    std::fs::write(&lab, format!("host a\nhost {}\n", names.join(" "))).expect("write");
+    let script = format!(
+        "ulimit -v 250000 && exec {} run {} --out {}",
+        env!("CARGO_BIN_EXE_netstep"),
+        lab.display(),
+        dir.display()
+    );
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("oom.lab:2: out of memory"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("memory allocation of"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

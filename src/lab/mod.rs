@@ -1,6 +1,7 @@
 //! Labs: files of statements (topology, commands on nodes, expectations) that build a network,
 //! run a lesson on it, and check what a student should see. The REPL speaks the same language.
 
+pub mod current;
 pub mod draw;
 pub mod excerpt;
 pub mod expect;

@@ -192,6 +192,7 @@ impl<'a> Runner<'a> {
 
     /// Runs one statement.
     pub fn exec(&mut self, line: &Line) -> Result<(), String> {
+        super::current::set(&line.file, line.line);
         match &line.stmt {
             Stmt::Seed(n) => {
                 if !self.world.nodes.is_empty() {
