@@ -38,6 +38,9 @@ enum Cmd {
         /// Let the lab replace files under --out that netstep did not write.
         #[arg(long)]
         force: bool,
+        /// Let the lab's `tap` statements make TAP devices on this machine.
+        #[arg(long)]
+        allow_tap: bool,
         /// At the end, print the ladder diagram: a column per node, an arrow per frame.
         #[arg(long)]
         ladder: bool,
@@ -71,6 +74,9 @@ enum Cmd {
         /// Let the lab replace files under --out that netstep did not write.
         #[arg(long)]
         force: bool,
+        /// Let the lab's `tap` statements make TAP devices on this machine.
+        #[arg(long)]
+        allow_tap: bool,
     },
     /// Walk a lab one frame at a time: Enter = next, b = back, c = next lab line,
     /// s = show the packet, l = ladder so far, q = quit.
@@ -85,6 +91,9 @@ enum Cmd {
         /// Let the lab replace files under --out that netstep did not write.
         #[arg(long)]
         force: bool,
+        /// Let the lab's `tap` statements make TAP devices on this machine.
+        #[arg(long)]
+        allow_tap: bool,
     },
     /// Print the lab's topology as Graphviz DOT (or write SVG with --svg, no Graphviz needed).
     Draw {
@@ -119,6 +128,7 @@ fn main() -> ExitCode {
             show_packet,
             tap,
             force,
+            allow_tap,
         } => {
             let opts = LabOptions {
                 trace,
@@ -130,6 +140,7 @@ fn main() -> ExitCode {
                 show_packet,
                 taps: tap,
                 force,
+                allow_tap,
             };
             let mut stdout = std::io::stdout();
             match run_lab(&lab, &opts, &mut stdout) {
@@ -155,11 +166,13 @@ fn main() -> ExitCode {
             seed,
             out,
             force,
+            allow_tap,
         } => {
             let opts = LabOptions {
                 seed,
                 out_dir: out,
                 force,
+                allow_tap,
                 ..Default::default()
             };
             let colour = netstep::repl::use_colour(no_color);
@@ -170,11 +183,13 @@ fn main() -> ExitCode {
             seed,
             out,
             force,
+            allow_tap,
         } => {
             let opts = LabOptions {
                 seed,
                 out_dir: out,
                 force,
+                allow_tap,
                 ..Default::default()
             };
             ExitCode::from(netstep::repl::step::run(&lab, &opts) as u8)
@@ -188,7 +203,12 @@ fn main() -> ExitCode {
                 }
             };
             let checked = parse_lab(&lab.display().to_string(), &text).and_then(|lines| {
-                netstep::lab::validate::validate(&lines, &LabOptions::default()).map(|()| lines)
+                // Checking runs nothing: a `tap` line is only read.
+                let opts = LabOptions {
+                    allow_tap: true,
+                    ..LabOptions::default()
+                };
+                netstep::lab::validate::validate(&lines, &opts).map(|()| lines)
             });
             match checked {
                 Ok(lines) => {
@@ -224,9 +244,13 @@ fn draw(lab: &std::path::Path, svg: Option<&std::path::Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let lines = match parse_lab(&lab.display().to_string(), &text).and_then(|lines| {
-        netstep::lab::validate::validate(&lines, &LabOptions::default()).map(|()| lines)
-    }) {
+    let opts = LabOptions {
+        allow_tap: true,
+        ..LabOptions::default()
+    };
+    let lines = match parse_lab(&lab.display().to_string(), &text)
+        .and_then(|lines| netstep::lab::validate::validate(&lines, &opts).map(|()| lines))
+    {
         Ok(l) => l,
         Err(e) => {
             eprintln!("netstep: {}", netstep::lab::excerpt::tidy(&e.to_string()));

@@ -25,6 +25,7 @@ fn run_text(name: &str, text: &str) -> Result<String, String> {
         show_packet: None,
         taps: Vec::new(),
         force: false,
+        allow_tap: false,
     };
     let mut out = Vec::new();
     let r = run_lab(&path, &opts, &mut out).map(|_| String::from_utf8_lossy(&out).into_owned());
@@ -93,6 +94,7 @@ const BAD_LINES: &[(&str, &str)] = &[
     ("a: cat > /etc/x <<EOF\nnever closed", "here-document delimited by 'EOF' is never closed"),
     ("sw1: ping a", "sw1 is a switch: it runs no commands"),
     ("tap a:eth0", "expected: tap NODE:IF DEVICE"),
+    ("tap a:eth1 tap0", "a lab makes a TAP device on this machine only when you allow it (run with --allow-tap)"),
     ("crash a", "not supported yet"),
     ("title \"x\" \"y\"", "expected: title"),
     ("a: ping -c 1 b\nexpect contains \"no such text\"", "expected the output to contain \"no such text\""),

@@ -39,6 +39,7 @@ fn run(lab: &Path, dir: &Path) -> (String, Vec<PathBuf>) {
         show_packet: None,
         taps: Vec::new(),
         force: false,
+        allow_tap: false,
     };
     let mut out = Vec::new();
     let result = run_lab(lab, &opts, &mut out);

@@ -6,6 +6,14 @@
 mod common;
 
 use netstep::lab::{parse_lab, LabOptions, Runner};
+
+/// These tests make TAP devices on purpose: the command line's --allow-tap.
+fn tap_allowed() -> LabOptions {
+    LabOptions {
+        allow_tap: true,
+        ..LabOptions::default()
+    }
+}
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -52,7 +60,7 @@ fn world(tag: &str) -> (Runner<'static>, Ns) {
         .stderr(Stdio::null())
         .status();
     ip(&["netns", "add", &name]);
-    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    let mut r = Runner::with_sink(tap_allowed(), Box::new(std::io::sink()));
     exec(&mut r, &format!("host h\ntap h:eth0 {name}"));
     ip(&["link", "set", &name, "netns", &name]);
     ip(&["-n", &name, "addr", "add", "10.199.0.1/24", "dev", &name]);
@@ -165,7 +173,7 @@ fn netstep_curl_fetches_from_a_linux_server() {
 
 #[test]
 fn a_bad_device_name_or_missing_rights_is_a_clear_error() {
-    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    let mut r = Runner::with_sink(tap_allowed(), Box::new(std::io::sink()));
     let lines = parse_lab("t", "host h\ntap h:eth0 tap/bad").expect("parses");
     r.exec(&lines[0]).expect("host");
     let err = r.exec(&lines[1]).expect_err("a slash is no device name");
@@ -294,7 +302,7 @@ fn two_netstep_instances_meet_through_vxlan_between_namespaces() {
     }
     let mut worlds = Vec::new();
     for (i, n) in [a, b].iter().enumerate() {
-        let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+        let mut r = Runner::with_sink(tap_allowed(), Box::new(std::io::sink()));
         let tap = format!("{n}t");
         // Each world numbers its MACs by node (02:00:00:00:NN:01): two worlds on one wire
         // need different ones, as two machines have, so h1 is its world's second node.
@@ -343,7 +351,7 @@ fn a_netstep_director_balances_over_linux_real_servers() {
         ip(&["netns", "add", &n.name]);
     }
     let br = &ns[0].name;
-    let mut r = Runner::with_sink(LabOptions::default(), Box::new(std::io::sink()));
+    let mut r = Runner::with_sink(tap_allowed(), Box::new(std::io::sink()));
     let tap = format!("{br}t");
     exec(
         &mut r,

@@ -20,7 +20,7 @@ pub fn set(file: &str, line: usize) {
             }
         }
     }
-    while n > 0 && !std::str::from_utf8(&buf[..n]).is_ok() {
+    while n > 0 && std::str::from_utf8(&buf[..n]).is_err() {
         n -= 1;
     }
     LEN.store(0, Ordering::SeqCst);

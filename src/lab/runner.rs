@@ -41,6 +41,8 @@ pub struct LabOptions {
     /// `--force`: a lab may replace files under the output directory that netstep did not
     /// write.
     pub force: bool,
+    /// `--allow-tap`: the lab's `tap` statements may make TAP devices on this machine.
+    pub allow_tap: bool,
 }
 
 #[derive(Debug)]
@@ -62,6 +64,13 @@ pub struct Runner<'a> {
     trace_pos: usize,
     last: Option<(String, i32)>,
     expects: usize,
+}
+
+/// A lab's `tap` makes a network device on the host: only with the user's word for it.
+pub fn tap_refused(dev: &str) -> String {
+    format!(
+        "tap {dev}: a lab makes a TAP device on this machine only when you allow it (run with --allow-tap)"
+    )
 }
 
 /// Reads and runs a lab file, writing what a student would see to `sink`.
@@ -246,7 +255,12 @@ impl<'a> Runner<'a> {
                 self.flush_trace(false);
                 r.map_err(|e| e.message(self.budget))?;
             }
-            Stmt::Tap { node, iface, dev } => self.world.bind_tap(node, iface.as_deref(), dev)?,
+            Stmt::Tap { node, iface, dev } => {
+                if !self.opts.allow_tap {
+                    return Err(tap_refused(dev));
+                }
+                self.world.bind_tap(node, iface.as_deref(), dev)?
+            }
             Stmt::Step(n) => {
                 // `step` always shows its events.
                 let recording = std::mem::replace(&mut self.world.record_trace, true);

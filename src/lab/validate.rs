@@ -16,11 +16,15 @@ struct Seen {
     linked: BTreeSet<(String, String)>,
     /// Captures by file name, with the statement that opened them (`lab.lab:12`).
     captures: BTreeMap<String, String>,
+    allow_tap: bool,
 }
 
 /// The first problem of the lab, as `FILE:LINE: what`.
 pub fn validate(lines: &[Line], opts: &LabOptions) -> Result<(), String> {
-    let mut seen = Seen::default();
+    let mut seen = Seen {
+        allow_tap: opts.allow_tap,
+        ..Seen::default()
+    };
     for l in lines {
         seen.statement(&l.stmt, &format!("{}:{}", l.file, l.line))
             .map_err(|e| format!("{}:{}: {e}", l.file, l.line))?;
@@ -46,7 +50,10 @@ impl Seen {
             Stmt::Nodes { kind, names } => self.declare(kind, names),
             Stmt::Link { a, b, .. } => self.link(a, b),
             Stmt::LinkState { node, iface, .. } => self.existing_end(node, iface.as_deref()),
-            Stmt::Tap { node, iface, .. } => {
+            Stmt::Tap { node, iface, dev } => {
+                if !self.allow_tap {
+                    return Err(super::runner::tap_refused(dev));
+                }
                 self.end(node, iface.as_deref())?;
                 self.plug(node, iface.as_deref())
             }

@@ -3,7 +3,6 @@
 
 pub mod captures;
 pub mod ctx;
-pub mod fuzz;
 pub mod link;
 pub mod queue;
 pub mod rng;
