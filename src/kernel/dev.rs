@@ -89,7 +89,7 @@ pub fn netif_receive(k: &mut Kernel, ctx: &mut Ctx, ifindex: usize, frame: &[u8]
     let payload = &frame[ETH_HDR..];
     match ethertype {
         0x0806 => arp::arp_rcv(k, ctx, ifindex, pkt_type, payload),
-        0x0800 => ip_input::ip_rcv(k, ctx, ifindex, pkt_type, payload),
+        0x0800 => ip_input::ip_rcv(k, ctx, ifindex, pkt_type, payload, frame.get(..ETH_HDR)),
         other => why!(ctx, "dev", "ethertype 0x{other:04x} not handled: dropped"),
     }
 }

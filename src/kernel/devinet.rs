@@ -73,7 +73,17 @@ pub fn del(
         .iter()
         .position(|a| a.addr == addr && a.prefix == prefix)
         .ok_or(AddrError::NotFound)?;
-    Ok(dev.addrs.remove(i))
+    let ifa = dev.addrs.remove(i);
+    inet_addr_removed(k, ifindex, addr);
+    Ok(ifa)
+}
+
+/// The inetaddr notifier chain on NETDEV address removal: MASQUERADE forgets the
+/// connections it mapped to that address (masq_inet_event).
+pub fn inet_addr_removed(k: &mut Kernel, ifindex: usize, addr: std::net::Ipv4Addr) {
+    if k.nf.ct.enabled {
+        crate::kernel::netfilter::nf_nat::masquerade::address_gone(&mut k.nf.ct, ifindex, addr);
+    }
 }
 
 /// Whether `addr/prefix` is on device `ifindex`.

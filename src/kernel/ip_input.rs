@@ -1,34 +1,51 @@
 //! IPv4 input (net/ipv4/ip_input.c): check the header, then deliver locally, forward, or drop.
 
 use super::arp::PktType;
-use super::iptable_mangle::PacketInfo;
+use super::netfilter::{nf_hook, Hook, Skb, Verdict};
 use super::{icmp, ip_forward, tcp_ipv4, Kernel};
 use crate::sim::Ctx;
 use crate::why;
 use smoltcp::wire::Ipv4Packet;
 use std::net::Ipv4Addr;
 
-/// ip_rcv: an IPv4 packet arrived on `dev` (`pkt_type` says how the frame was addressed).
-pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data: &[u8]) {
+/// ip_rcv: an IPv4 packet arrived on `dev` (`pkt_type` says how the frame was addressed;
+/// `mac` is the Ethernet header it came in, for `-m mac` and LOG).
+pub fn ip_rcv(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    dev: usize,
+    pkt_type: PktType,
+    data: &[u8],
+    mac: Option<&[u8]>,
+) {
     let Some(pkt) = checked_packet(ctx, data) else {
         return;
     };
-    let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
-    let mark = mangle_prerouting(k, ctx, dev, pkt);
-    if k.sysctl.rp_filter_any && !fib_validate_source(k, ctx, dev, pkt) {
+    let mut skb = Skb::new(pkt);
+    skb.iif = Some(dev);
+    skb.mac = mac
+        .and_then(|m| m.get(..14))
+        .and_then(|m| m.try_into().ok());
+    if nf_hook(k, ctx, Hook::PreRouting, &mut skb) != Verdict::Accept {
+        return;
+    }
+    ip_rcv_finish(k, ctx, dev, pkt_type, skb);
+}
+
+/// ip_rcv_finish: the routing decision, on the packet as PRE_ROUTING left it (a DNAT
+/// mapping may have changed where it goes).
+fn ip_rcv_finish(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, skb: Skb) {
+    let dst = skb.dst();
+    if k.sysctl.rp_filter_any && !fib_validate_source(k, ctx, dev, &skb.data) {
         return;
     }
     if dst.is_multicast() {
-        ip_rcv_multicast(k, ctx, dev, pkt, dst);
+        ip_rcv_multicast(k, ctx, dev, skb, dst);
         return;
     }
     let broadcast = k.devs.is_broadcast(dst);
     if k.devs.is_local(dst) || broadcast {
-        // LOCAL_IN: a virtual service's packets go to IPVS instead of the local stack.
-        if !broadcast && super::ipvs::core::ip_vs_in(k, ctx, pkt, mark) {
-            return;
-        }
-        ip_local_deliver(k, ctx, dev, pkt, broadcast);
+        local_in(k, ctx, dev, skb, broadcast);
         return;
     }
     if pkt_type != PktType::Host {
@@ -44,14 +61,36 @@ pub fn ip_rcv(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt_type: PktType, data
         why!(ctx, "ip", "{dst} is not ours and ip_forward=0: dropped");
         return;
     }
-    ip_forward::ip_forward(k, ctx, dev, pkt);
+    ip_forward::ip_forward(k, ctx, dev, skb);
+}
+
+/// A packet this host sent itself, back in on `dev` (lo, or the device of a looped-back
+/// multicast): PRE_ROUTING and LOCAL_IN see it as they see any other.
+pub fn ip_rcv_looped(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8]) {
+    let dst = Ipv4Packet::new_unchecked(pkt).dst_addr();
+    let broadcast = dst.is_multicast() || k.devs.is_broadcast(dst);
+    let mut skb = Skb::new(pkt);
+    skb.iif = Some(dev);
+    if nf_hook(k, ctx, Hook::PreRouting, &mut skb) != Verdict::Accept {
+        return;
+    }
+    local_in(k, ctx, dev, skb, broadcast);
+}
+
+/// ip_local_deliver: LOCAL_IN (the filter table's INPUT, IPVS, source NAT, conntrack
+/// confirm), then the protocols.
+fn local_in(k: &mut Kernel, ctx: &mut Ctx, dev: usize, mut skb: Skb, broadcast: bool) {
+    if nf_hook(k, ctx, Hook::LocalIn, &mut skb) != Verdict::Accept {
+        return;
+    }
+    ip_local_deliver(k, ctx, dev, &skb.data, broadcast);
 }
 
 /// A multicast packet is for this host when some socket joined its group on the device it
 /// came in on (ip_check_mc_rcu); a host without multicast routing never forwards it.
-fn ip_rcv_multicast(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8], group: Ipv4Addr) {
+fn ip_rcv_multicast(k: &mut Kernel, ctx: &mut Ctx, dev: usize, skb: Skb, group: Ipv4Addr) {
     if k.sockets.is_member(dev, group) {
-        ip_local_deliver(k, ctx, dev, pkt, true);
+        local_in(k, ctx, dev, skb, true);
     } else {
         why!(
             ctx,
@@ -60,40 +99,6 @@ fn ip_rcv_multicast(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8], group
             k.dev_name(dev)
         );
     }
-}
-
-/// NF_INET_PRE_ROUTING: the mangle table's rules give the packet its firewall mark.
-fn mangle_prerouting(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8]) -> u32 {
-    if k.mangle.is_empty() {
-        return 0;
-    }
-    let ip = Ipv4Packet::new_unchecked(pkt);
-    let proto = u8::from(ip.next_header());
-    let l4 = pkt.get(ip.header_len() as usize..).unwrap_or_default();
-    let ports = match (proto, l4) {
-        (6 | 17, [a, b, c, d, ..]) => {
-            Some((u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])))
-        }
-        _ => None,
-    };
-    let iif = k.dev_name(dev);
-    let info = PacketInfo {
-        src: ip.src_addr(),
-        dst: ip.dst_addr(),
-        proto,
-        ports,
-        iif: &iif,
-        len: pkt.len(),
-    };
-    let (mark, by) = k.mangle.prerouting(&info);
-    if let Some(rule) = by {
-        why!(
-            ctx,
-            "iptables",
-            "mangle PREROUTING rule {rule}: mark 0x{mark:x}"
-        );
-    }
-    mark
 }
 
 /// rp_filter (fib_validate_source): 1 (strict) wants the route back to the source to leave by
@@ -141,7 +146,7 @@ fn checked_packet<'a>(ctx: &mut Ctx, data: &'a [u8]) -> Option<&'a [u8]> {
     data.get(..p.total_len() as usize)
 }
 
-/// ip_local_deliver: hand the packet that came in on `dev` to the raw sockets of its
+/// ip_local_deliver_finish: hand the packet that came in on `dev` to the raw sockets of its
 /// protocol, then to the protocol itself. `broadcast` covers multicast too: neither is
 /// answered with ICMP errors or taken by TCP.
 pub fn ip_local_deliver(k: &mut Kernel, ctx: &mut Ctx, dev: usize, pkt: &[u8], broadcast: bool) {

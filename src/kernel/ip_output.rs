@@ -3,6 +3,7 @@
 
 use super::arp;
 use super::fib::FibResult;
+use super::netfilter::{nf_hook, Hook, Skb, Verdict};
 use super::Kernel;
 use crate::sim::Ctx;
 use crate::why;
@@ -39,6 +40,8 @@ pub enum Errno {
     Again,
     /// EMSGSIZE: the datagram would not fit an IPv4 packet.
     MsgSize,
+    /// EPERM: netfilter dropped the packet on its way out.
+    Perm,
 }
 
 impl Errno {
@@ -59,6 +62,7 @@ impl Errno {
             Errno::NetDown => "Network is down",
             Errno::Again => "Resource temporarily unavailable",
             Errno::MsgSize => "Message too long",
+            Errno::Perm => "Operation not permitted",
         }
     }
 }
@@ -216,11 +220,8 @@ pub fn ip_local_out(
             return Err(Errno::AddrNotAvail);
         }
     }
-    match route {
-        OutRoute::Local { src } => {
-            let pkt = build(k, out.src.unwrap_or(src), &out, payload);
-            loopback(k, pkt);
-        }
+    let src = match route {
+        OutRoute::Local { src } => out.src.unwrap_or(src),
         OutRoute::Remote { dev, nexthop, src } => {
             let src = out.src.unwrap_or(src);
             if ctx.explain {
@@ -236,11 +237,83 @@ pub fn ip_local_out(
                     out.dst
                 );
             }
-            let pkt = build(k, src, &out, payload);
-            send_via(k, ctx, dev, nexthop, pkt);
+            src
         }
+    };
+    let pkt = build(k, src, &out, payload);
+    local_out(k, ctx, pkt, route, out.oif)
+}
+
+/// Sends a whole IPv4 packet the kernel built itself (a REJECT's reset), routed by its
+/// destination.
+pub fn ip_local_out_packet(k: &mut Kernel, ctx: &mut Ctx, pkt: Vec<u8>) {
+    let dst = Ipv4Packet::new_unchecked(&pkt[..]).dst_addr();
+    match route_output(k, dst, None) {
+        Ok(route) => {
+            let _ = local_out(k, ctx, pkt, route, None);
+        }
+        Err(e) => why!(ctx, "ip", "no way to {dst}: {}", e.message()),
     }
+}
+
+/// __ip_local_out: the LOCAL_OUT hook (conntrack, the OUTPUT chains, destination NAT), a
+/// new route if NAT moved the destination (ip_route_me_harder), then out.
+pub fn local_out(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    pkt: Vec<u8>,
+    route: OutRoute,
+    oif: Option<usize>,
+) -> Result<(), Errno> {
+    if k.nf.idle() {
+        dispatch(k, ctx, route, Skb::owned(pkt));
+        return Ok(());
+    }
+    let dst = Ipv4Packet::new_unchecked(&pkt[..]).dst_addr();
+    let mut skb = Skb::owned(pkt);
+    skb.oif = Some(out_dev(route));
+    match nf_hook(k, ctx, Hook::LocalOut, &mut skb) {
+        Verdict::Accept => {}
+        Verdict::Drop => return Err(Errno::Perm),
+        Verdict::Stolen => return Ok(()),
+    }
+    let now_dst = skb.dst();
+    let route = match now_dst == dst {
+        true => route,
+        false => route_output(k, now_dst, oif)?,
+    };
+    dispatch(k, ctx, route, skb);
     Ok(())
+}
+
+fn out_dev(route: OutRoute) -> usize {
+    match route {
+        OutRoute::Local { .. } => super::netdev::LO,
+        OutRoute::Remote { dev, .. } => dev,
+    }
+}
+
+/// dst_output: through `lo` back to ourselves, or toward the next hop.
+fn dispatch(k: &mut Kernel, ctx: &mut Ctx, route: OutRoute, skb: Skb) {
+    match route {
+        OutRoute::Local { .. } => {
+            let mut skb = skb;
+            skb.oif = Some(super::netdev::LO);
+            if nf_hook(k, ctx, Hook::PostRouting, &mut skb) == Verdict::Accept {
+                loopback(k, skb.data.into_owned());
+            }
+        }
+        OutRoute::Remote { dev, nexthop, .. } => ip_output(k, ctx, dev, nexthop, skb),
+    }
+}
+
+/// ip_output: POST_ROUTING (source NAT, conntrack confirm), then the neighbour layer.
+pub fn ip_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr, mut skb: Skb) {
+    skb.oif = Some(dev);
+    if nf_hook(k, ctx, Hook::PostRouting, &mut skb) != Verdict::Accept {
+        return;
+    }
+    send_via(k, ctx, dev, nexthop, skb.data.into_owned());
 }
 
 /// Hands a finished packet to the neighbour layer (ip_finish_output2).

@@ -63,5 +63,5 @@ pub fn ipip_rcv(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) {
         ),
         Err(_) => why!(ctx, "ipip", "tunl0: the inner packet is not valid IPv4"),
     }
-    ip_input::ip_rcv(k, ctx, dev, PktType::Host, inner);
+    ip_input::ip_rcv(k, ctx, dev, PktType::Host, inner, None);
 }

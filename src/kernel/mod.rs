@@ -15,10 +15,10 @@ pub mod ip_forward;
 pub mod ip_input;
 pub mod ip_output;
 pub mod ipip;
-pub mod iptable_mangle;
 pub mod ipvs;
 pub mod neighbour;
 pub mod netdev;
+pub mod netfilter;
 pub mod process;
 pub mod procfs;
 pub mod raw;
@@ -39,7 +39,6 @@ pub mod vfs;
 use crate::sim::rng::Rng;
 use crate::sim::Ctx;
 use netdev::{DevKind, Mac, NetDevs};
-use smoltcp::wire::Ipv4Packet;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 use std::rc::Rc;
@@ -72,8 +71,8 @@ pub struct Kernel {
     pub procs: process::ProcTable,
     /// The virtual servers of a director (empty on every other host).
     pub ipvs: ipvs::Ipvs,
-    /// iptables' mangle table (`iptables -t mangle`): where fwmarks are set.
-    pub mangle: iptable_mangle::Mangle,
+    /// Netfilter: the iptables tables (filter, nat, mangle) and the connection table.
+    pub nf: netfilter::Netfilter,
     ip_id: u16,
 }
 
@@ -100,7 +99,7 @@ impl Kernel {
             // Boot has run a few hundred processes before the lab's first command.
             procs: process::ProcTable::new(1000),
             ipvs: ipvs::Ipvs::default(),
-            mangle: iptable_mangle::Mangle::default(),
+            nf: netfilter::Netfilter::default(),
             ip_id,
         }
     }
@@ -154,10 +153,7 @@ impl Kernel {
             let Some((dev, pkt)) = self.backlog.pop_front() else {
                 return;
             };
-            let multicast = Ipv4Packet::new_unchecked(&pkt[..])
-                .dst_addr()
-                .is_multicast();
-            ip_input::ip_local_deliver(self, ctx, dev, &pkt, multicast);
+            ip_input::ip_rcv_looped(self, ctx, dev, &pkt);
         }
     }
 

@@ -115,6 +115,9 @@ impl NetDev {
 }
 
 /// The devices of one host; ifindex = position + 1, `lo` is always 1.
+/// The loopback device's index (lo is always the first device made).
+pub const LO: usize = 1;
+
 #[derive(Clone, Debug, Default)]
 pub struct NetDevs {
     devs: Vec<NetDev>,

@@ -32,6 +32,10 @@ impl Kernel {
             // The null device: empty to read, swallows what is written.
             "/dev/null" => Ok(Vec::new()),
             "/proc/net/arp" => Ok(proc_net_arp(self).into_bytes()),
+            "/proc/net/nf_conntrack" => {
+                let ct = &self.nf.ct;
+                Ok(super::netfilter::nf_conntrack::show::proc_file(ct, ct.clock).into_bytes())
+            }
             "/etc/hosts" => Ok(hosts_file(self).into_bytes()),
             "/etc/hostname" => Ok(format!("{}\n", self.hostname).into_bytes()),
             _ => self.vfs.read(&p).map(|d| d.to_vec()),
@@ -84,7 +88,7 @@ impl Kernel {
             };
         }
         if p == "/proc/net" {
-            return Ok(vec!["arp".into()]);
+            return Ok(vec!["arp".into(), "nf_conntrack".into()]);
         }
         let mut names = self.vfs.list(&p)?;
         if p == "/proc" {

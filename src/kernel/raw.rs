@@ -122,8 +122,8 @@ pub fn send_hdrincl(
     let dst = p.dst_addr();
     let route = ip_output::route_output(k, dst, sock.dev)?;
     match route {
-        OutRoute::Local { .. } => ip_output::loopback(k, finish(pkt)),
-        OutRoute::Remote { dev, nexthop, src } => {
+        OutRoute::Local { .. } => ip_output::local_out(k, ctx, finish(pkt), route, sock.dev)?,
+        OutRoute::Remote { dev, src, .. } => {
             let mut p = Ipv4Packet::new_unchecked(&mut pkt[..]);
             if p.src_addr().is_unspecified() {
                 p.set_src_addr(src);
@@ -132,7 +132,7 @@ pub fn send_hdrincl(
             if dst.is_multicast() && sock.mc_loop && k.sockets.is_member(dev, dst) {
                 k.backlog.push_back((dev, pkt.clone()));
             }
-            ip_output::send_via(k, ctx, dev, nexthop, pkt);
+            ip_output::local_out(k, ctx, pkt, route, sock.dev)?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! Only keys the simulated kernel really consults are present, so `sysctl -a` never shows a
 //! knob that does nothing.
 
+use super::netfilter::nf_conntrack::{proto_tcp, Timeouts};
 use std::collections::BTreeMap;
 
 /// Per-interface keys under `net.ipv4.conf.<if>.` and their defaults (Linux 6.x).
@@ -31,6 +32,23 @@ const GLOBAL_KEYS: &[(&str, i64)] = &[
     ("net.ipv4.neigh.default.retrans_time_ms", 1000),
     ("net.ipv4.neigh.default.ucast_solicit", 3),
     ("net.ipv4.tcp_syn_retries", 6),
+    ("net.netfilter.nf_conntrack_generic_timeout", 600),
+    ("net.netfilter.nf_conntrack_icmp_timeout", 30),
+    ("net.netfilter.nf_conntrack_max", 262_144),
+    ("net.netfilter.nf_conntrack_tcp_loose", 1),
+    ("net.netfilter.nf_conntrack_tcp_timeout_close", 10),
+    ("net.netfilter.nf_conntrack_tcp_timeout_close_wait", 60),
+    (
+        "net.netfilter.nf_conntrack_tcp_timeout_established",
+        432_000,
+    ),
+    ("net.netfilter.nf_conntrack_tcp_timeout_fin_wait", 120),
+    ("net.netfilter.nf_conntrack_tcp_timeout_last_ack", 30),
+    ("net.netfilter.nf_conntrack_tcp_timeout_syn_recv", 60),
+    ("net.netfilter.nf_conntrack_tcp_timeout_syn_sent", 120),
+    ("net.netfilter.nf_conntrack_tcp_timeout_time_wait", 120),
+    ("net.netfilter.nf_conntrack_udp_timeout", 30),
+    ("net.netfilter.nf_conntrack_udp_timeout_stream", 120),
 ];
 
 #[derive(Debug, PartialEq)]
@@ -52,6 +70,48 @@ pub struct Sysctl {
     /// paths look up no strings. `set` keeps them in step with the table.
     pub default_ttl: u8,
     pub syn_retries: u32,
+    /// The net.netfilter.nf_conntrack_* values conntrack reads per packet.
+    pub ct: CtSysctl,
+}
+
+/// Conntrack's knobs as fields (struct nf_conntrack_net and the per-protocol timeouts).
+#[derive(Clone, Debug)]
+pub struct CtSysctl {
+    pub max: u32,
+    pub tcp_loose: bool,
+    pub timeouts: Timeouts,
+}
+
+impl CtSysctl {
+    /// Copies a changed `net.netfilter.` key into its field.
+    fn set(&mut self, key: &str, v: i64) {
+        let Some(name) = key.strip_prefix("net.netfilter.nf_conntrack_") else {
+            return;
+        };
+        let secs = u64::try_from(v).unwrap_or(0);
+        let t = &mut self.timeouts;
+        match name {
+            "max" => self.max = u32::try_from(v).unwrap_or(0),
+            "tcp_loose" => self.tcp_loose = v != 0,
+            "generic_timeout" => t.generic = secs,
+            "icmp_timeout" => t.icmp = secs,
+            "udp_timeout" => t.udp = secs,
+            "udp_timeout_stream" => t.udp_stream = secs,
+            _ => {
+                let Some(state) = name.strip_prefix("tcp_timeout_") else {
+                    return;
+                };
+                for (i, n) in proto_tcp::TIMEOUT_SYSCTLS.iter().enumerate() {
+                    // SYN_SENT2 has no key of its own: it uses syn_sent's.
+                    if *n == state
+                        || (i == usize::from(proto_tcp::SYN_SENT2) && state == "syn_sent")
+                    {
+                        t.tcp[i] = secs;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Default for Sysctl {
@@ -61,6 +121,11 @@ impl Default for Sysctl {
             rp_filter_any: false,
             default_ttl: 64,
             syn_retries: 6,
+            ct: CtSysctl {
+                max: 262_144,
+                tcp_loose: true,
+                timeouts: Timeouts::default(),
+            },
         };
         for (k, v) in GLOBAL_KEYS {
             s.values.insert(k.to_string(), *v);
@@ -124,7 +189,7 @@ impl Sysctl {
         match key.as_str() {
             "net.ipv4.ip_default_ttl" => self.default_ttl = u8::try_from(v).unwrap_or(64),
             "net.ipv4.tcp_syn_retries" => self.syn_retries = u32::try_from(v).unwrap_or(6),
-            _ => {}
+            k => self.ct.set(k, v),
         }
         if key.ends_with(".rp_filter") {
             self.rp_filter_any = self
@@ -190,6 +255,8 @@ fn range(key: &str) -> (i32, i32) {
         "net.ipv4.icmp_echo_ignore_all" | "net.ipv4.icmp_echo_ignore_broadcasts" => (0, 1),
         "net.ipv4.icmp_ratelimit" => (0, i32::MAX),
         k if k.starts_with("net.ipv4.neigh.") => (0, i32::MAX),
+        "net.netfilter.nf_conntrack_tcp_loose" => (0, 1),
+        k if k.starts_with("net.netfilter.") => (0, i32::MAX),
         _ => (i32::MIN, i32::MAX),
     }
 }

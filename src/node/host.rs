@@ -28,6 +28,7 @@ impl Host {
         arp::neigh_timers(&mut self.kernel, ctx);
         tcp_timer::timers(&mut self.kernel, ctx);
         crate::kernel::ipvs::core::expire(&mut self.kernel, ctx);
+        self.kernel.nf.ct.gc(ctx.now);
         self.settle(ctx);
     }
 
@@ -37,6 +38,7 @@ impl Host {
             self.kernel.procs.next_wake(),
             self.kernel.tcp.next_timer(),
             self.kernel.ipvs.conns.next_expiry(),
+            self.kernel.nf.ct.next_wake(),
         ]
         .into_iter()
         .flatten()
@@ -68,6 +70,7 @@ impl Host {
     /// After anything happened: deliver looped-back packets and let processes react, until
     /// nothing more happens at this instant (bounded, in case two programs ping-pong).
     fn settle(&mut self, ctx: &mut Ctx) {
+        self.kernel.nf.ct.clock = ctx.now;
         for _ in 0..1000 {
             self.kernel.run_backlog(ctx);
             let ran = self.poll_all(ctx) | self.deliver_signals(ctx);

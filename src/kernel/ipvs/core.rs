@@ -10,6 +10,7 @@ use super::ctl::{Method, Proto, Service, SvcKey};
 use super::proto_tcp::{self, Dir, State};
 use super::sched::Packet;
 use super::xmit;
+use crate::kernel::netfilter::{Hook, Skb, Verdict};
 use crate::kernel::{icmp, Kernel};
 use crate::sim::time::SEC;
 use crate::sim::Ctx;
@@ -50,6 +51,33 @@ fn flow(pkt: &[u8]) -> Option<Flow<'_>> {
         dport: port(2)?,
         tcp,
     })
+}
+
+/// The LOCAL_IN hook, just before source NAT (ip_vs_remote_request4, priority 99): a packet
+/// for a virtual service is taken and sent on to a real server.
+pub fn ip_vs_remote_request(k: &mut Kernel, ctx: &mut Ctx, _: Hook, skb: &mut Skb) -> Verdict {
+    if k.ipvs.idle() {
+        return Verdict::Accept;
+    }
+    let dst = skb.dst();
+    if dst.is_multicast() || k.devs.is_broadcast(dst) {
+        return Verdict::Accept;
+    }
+    if !ip_vs_in(k, ctx, &skb.data, skb.mark) {
+        return Verdict::Accept;
+    }
+    skb.untrack(k);
+    Verdict::Stolen
+}
+
+/// The FORWARD hook (ip_vs_reply4, priority 100): a real server's reply on a NAT
+/// connection leaves with the virtual service as its source.
+pub fn ip_vs_reply(k: &mut Kernel, ctx: &mut Ctx, _: Hook, skb: &mut Skb) -> Verdict {
+    if let Some(out) = ip_vs_out(k, ctx, &skb.data) {
+        skb.data = std::borrow::Cow::Owned(out);
+        skb.untrack(k);
+    }
+    Verdict::Accept
 }
 
 /// LOCAL_IN: true when IPVS took the packet (forwarded it, or answered for it). `mark` is
@@ -405,7 +433,7 @@ fn count(k: &mut Kernel, id: ConnId, bytes: usize, inbound: bool, now: crate::si
     }
 }
 
-/// FORWARD: a reply from a real server on a NAT connection gets the VIP and the virtual port
+/// A reply from a real server on a NAT connection gets the VIP and the virtual port
 /// as its source. Returns the rewritten packet, or None when it is not one of ours.
 pub fn ip_vs_out(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8]) -> Option<Vec<u8>> {
     if k.ipvs.idle() {

@@ -8,7 +8,6 @@ use crate::kernel::process::{Poll, Sys};
 use crate::sim::rng::Rng;
 use crate::sim::time::MS;
 use crate::sim::Time;
-use smoltcp::wire::{IpAddress, IpProtocol};
 
 const DIR_MAC: [u8; 6] = [2, 0, 0, 0, 0, 2];
 const VIP: Ipv4Addr = Ipv4Addr::new(192, 168, 10, 200);
@@ -71,28 +70,7 @@ fn director(rules: &[&str]) -> Kernel {
 
 /// A TCP segment from `src` to `dst` (flags as letters S, F, R, A), as an IPv4 packet.
 fn segment(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), flags: &str) -> Vec<u8> {
-    let mut b = vec![0u8; 40];
-    let mut ip = Ipv4Packet::new_unchecked(&mut b[..]);
-    ip.set_version(4);
-    ip.set_header_len(20);
-    ip.set_total_len(40);
-    ip.clear_flags();
-    ip.set_dont_frag(true);
-    ip.set_hop_limit(64);
-    ip.set_next_header(IpProtocol::Tcp);
-    ip.set_src_addr(src.0);
-    ip.set_dst_addr(dst.0);
-    ip.fill_checksum();
-    b[20..].copy_from_slice(&crate::kernel::testutil::tcp(
-        (src.1, dst.1),
-        flags,
-        (1000, 5000),
-        64240,
-        &[],
-    ));
-    let mut t = TcpPacket::new_unchecked(&mut b[20..]);
-    t.fill_checksum(&IpAddress::Ipv4(src.0), &IpAddress::Ipv4(dst.0));
-    b
+    crate::kernel::testutil::segment(src, dst, flags)
 }
 
 /// What one packet to LOCAL_IN did.
@@ -361,7 +339,14 @@ fn syn_in(k: &mut Kernel, ms: u64, client: (Ipv4Addr, u16), port: u16) -> Fed {
     let mut ctx = Ctx::new(Time::ZERO + ms * MS, "dir", true);
     let dev = k.devs.index_of("eth0").expect("eth0");
     let pkt = segment(client, (VIP, port), "S");
-    crate::kernel::ip_input::ip_rcv(k, &mut ctx, dev, crate::kernel::arp::PktType::Host, &pkt);
+    crate::kernel::ip_input::ip_rcv(
+        k,
+        &mut ctx,
+        dev,
+        crate::kernel::arp::PktType::Host,
+        &pkt,
+        None,
+    );
     Fed {
         taken: !ctx.tx.is_empty(),
         frames: ctx.tx.into_iter().map(|t| t.frame).collect(),
@@ -371,29 +356,10 @@ fn syn_in(k: &mut Kernel, ms: u64, client: (Ipv4Addr, u16), port: u16) -> Fed {
 
 /// `iptables -t mangle -A PREROUTING -d VIP -p tcp --dport PORT -j MARK --set-mark MARK`.
 fn mark_port(k: &mut Kernel, port: u16, mark: u32) {
-    use crate::kernel::iptable_mangle::{AddrMatch, PortMatch, Rule, Target};
-    k.mangle.chains[0].rules.push(Rule {
-        src: None,
-        dst: Some(AddrMatch {
-            addr: VIP,
-            len: 32,
-            invert: false,
-        }),
-        proto: Some((6, false)),
-        sport: None,
-        dport: Some(PortMatch {
-            lo: port,
-            hi: port,
-            invert: false,
-        }),
-        iif: None,
-        target: Target::Mark {
-            value: mark,
-            mask: u32::MAX,
-        },
-        packets: 0,
-        bytes: 0,
-    });
+    builtin(
+        k,
+        &format!("iptables -t mangle -A PREROUTING -d {VIP} -p tcp --dport {port} -j MARK --set-mark {mark}"),
+    );
 }
 
 #[test]

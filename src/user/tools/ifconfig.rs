@@ -387,16 +387,16 @@ fn set_flag(sys: &mut Sys, name: &str, up: bool) -> bool {
     }
     let r = match sys.k.devs.get_mut(ifindex) {
         Some(d) => match d.addrs.iter().position(|a| a.label == name) {
-            Some(i) if !up => {
-                d.addrs.remove(i);
-                Ok(())
-            }
-            Some(_) => Ok(()),
+            Some(i) if !up => Ok(Some(d.addrs.remove(i).addr)),
+            Some(_) => Ok(None),
             None => Err(Errno::AddrNotAvail),
         },
         None => Err(Errno::NoDev),
     };
-    report(sys, "SIOCSIFFLAGS", r)
+    if let Ok(Some(gone)) = r {
+        crate::kernel::devinet::inet_addr_removed(sys.k, ifindex, gone);
+    }
+    report(sys, "SIOCSIFFLAGS", r.map(|_| ()))
 }
 
 /// atoi(3): leading digits, 0 if none.
@@ -436,25 +436,34 @@ fn abc_len(ip: Ipv4Addr) -> Option<u8> {
 /// SIOCSIFADDR: replaces the address labelled `name` (or adds one) with the classful netmask
 /// and, on a broadcast device, the matching broadcast address. 0.0.0.0 deletes it.
 fn set_addr(k: &mut Kernel, name: &str, ip: Ipv4Addr) -> Result<(), Errno> {
+    let ifindex = k.devs.index_of(name).ok_or(Errno::NoDev)?;
     let (dev, pos) = labelled(k, name)?;
     let prefix = abc_len(ip).ok_or(Errno::Inval)?;
+    let mut removed = None;
     if let Some(i) = pos {
         if dev.addrs[i].addr == ip {
             return Ok(());
         }
-        dev.addrs.remove(i);
+        removed = Some(dev.addrs.remove(i).addr);
     }
-    if ip.is_unspecified() {
-        return Ok(());
-    }
-    let broadcast = (dev.kind == DevKind::Ether && prefix < 31).then(|| broadcast_of(ip, prefix));
-    let ifa = IfAddr {
-        addr: ip,
-        prefix,
-        broadcast,
-        label: name.to_string(),
+    let r = match ip.is_unspecified() {
+        true => Ok(()),
+        false => {
+            let broadcast =
+                (dev.kind == DevKind::Ether && prefix < 31).then(|| broadcast_of(ip, prefix));
+            let ifa = IfAddr {
+                addr: ip,
+                prefix,
+                broadcast,
+                label: name.to_string(),
+            };
+            fmt::insert_ifa(dev, ifa)
+        }
     };
-    fmt::insert_ifa(dev, ifa)
+    if let Some(old) = removed {
+        crate::kernel::devinet::inet_addr_removed(k, ifindex, old);
+    }
+    r
 }
 
 /// SIOCSIFNETMASK: a broadcast address that matched the old netmask follows the new one.

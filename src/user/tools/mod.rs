@@ -9,9 +9,11 @@ pub mod args;
 pub mod arp;
 pub mod arping;
 pub mod arping_opts;
+pub mod conntrack;
 pub mod curl;
 pub mod dig;
 pub mod dig_query;
+pub mod dmesg;
 pub mod fmt;
 pub mod genhash;
 pub mod httpd;
@@ -82,6 +84,10 @@ pub fn lookup(name: &str) -> Option<Command> {
         "ifconfig" => Command::Builtin(ifconfig::main),
         "ip" => Command::Builtin(ip::main),
         "iptables" => Command::Builtin(iptables::main),
+        "iptables-save" => Command::Builtin(iptables::save::iptables_save),
+        "iptables-restore" => Command::Program(iptables::save::spawn_restore),
+        "conntrack" => Command::Program(conntrack::spawn),
+        "dmesg" => Command::Builtin(dmesg::main),
         "route" => Command::Builtin(route::main),
         "arp" => Command::Builtin(arp::main),
         "sysctl" => Command::Builtin(sysctl::main),
@@ -115,8 +121,10 @@ pub const NAMES: &[&str] = &[
     "arp",
     "arping",
     "cat",
+    "conntrack",
     "curl",
     "dig",
+    "dmesg",
     "echo",
     "false",
     "genhash",
@@ -127,6 +135,8 @@ pub const NAMES: &[&str] = &[
     "ifconfig",
     "ip",
     "iptables",
+    "iptables-restore",
+    "iptables-save",
     "ipvsadm",
     "journalctl",
     "keepalived",

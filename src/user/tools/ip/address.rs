@@ -343,6 +343,7 @@ fn addr_add(sys: &mut Sys, c: Ctl, args: &[String], replace: bool) -> Res<()> {
         return Err(nodev(sys, &dev_name));
     };
     if replace {
+        // The same address again: nothing is removed as far as the notifiers see.
         dev.addrs.retain(|a| !(a.addr == ip && a.prefix == prefix));
     }
     let ifa = IfAddr {
@@ -381,6 +382,9 @@ fn addr_del(sys: &mut Sys, c: Ctl, args: &[String]) -> Res<()> {
         })?;
         Some(dev.addrs.remove(pos))
     });
+    if let Some(ifa) = &found {
+        crate::kernel::devinet::inet_addr_removed(sys.k, ifindex, ifa.addr);
+    }
     match found {
         Some(_) => Ok(()),
         None => Err(extack(sys, "ipv4: Address not found")),

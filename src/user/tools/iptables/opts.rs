@@ -4,14 +4,21 @@
 //! an unknown option after `-p tcp|udp` loads that protocol's match (then `--dport` is known).
 //! The checks run in iptables' order, so the first error is the one iptables would print.
 
-#[path = "iptables_rule.rs"]
+#[path = "ext.rs"]
+pub mod ext;
+#[path = "rule.rs"]
 mod rule;
-#[path = "iptables_values.rs"]
-mod values;
+#[path = "targets.rs"]
+mod targets;
+#[path = "values.rs"]
+pub(super) mod values;
 
 use super::Stop;
-use crate::kernel::iptable_mangle::{PortMatch, Rule, Target};
+use crate::kernel::netfilter::x_tables::Rule;
+use crate::kernel::netfilter::xt_target::Target;
 use crate::kernel::Kernel;
+pub use ext::Ext;
+use targets::TargetExt;
 use values::{check_target_name, parse_rulenumber};
 
 // Commands as the CMD_* bits; CMD_CHARS is cmd2char's table, in the same order.
@@ -70,6 +77,9 @@ const LEGAL: [&str; 15] = [
     "x     x  xx ", // CHECK
 ];
 
+/// The commands that change a table (iptables-nft creates the table for them).
+pub const MODIFYING: u32 = !(LIST | LIST_RULES | CHECK);
+
 /// The commands that carry a rule specification.
 pub const RULE_CMDS: u32 = APPEND | INSERT | REPLACE | DELETE | CHECK;
 
@@ -87,6 +97,8 @@ pub struct Parsed {
     pub table: String,
     pub cmd: u32,
     pub chain: Option<String>,
+    /// `-E OLD NEW`: the new name.
+    pub new_name: Option<String>,
     /// 1-based; 0 when none was given.
     pub rulenum: usize,
     pub policy: Option<String>,
@@ -97,6 +109,8 @@ pub struct Parsed {
     /// placeholder until `jump` says what it is.
     pub rules: Vec<Rule>,
     pub jump: Jump,
+    /// `-g CHAIN` rather than `-j CHAIN`.
+    pub goto: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -114,9 +128,11 @@ enum Val {
     Dport,
     TcpOther,
     Mark(u32),
+    /// Another extension's option: which one, by the option's own name.
+    Ext,
 }
 
-struct LongOpt(&'static str, Arg, Val);
+pub(super) struct LongOpt(&'static str, Arg, Val);
 
 /// xtables.c's original_opts.
 const CORE: &[LongOpt] = &[
@@ -185,16 +201,9 @@ const MARK: &[LongOpt] = &[
 ];
 
 /// Targets iptables has that netstep does not run (refused rather than taken as chains).
-const OTHER_TARGETS: &str = "DROP QUEUE REJECT LOG DNAT SNAT MASQUERADE REDIRECT NETMAP \
+const OTHER_TARGETS: &str = "QUEUE NETMAP \
     CONNMARK CLASSIFY TOS DSCP TTL TCPMSS NFQUEUE NFLOG TEE TPROXY CT NOTRACK TRACE SECMARK \
     CONNSECMARK CHECKSUM AUDIT HMARK SET SYNPROXY IDLETIMER LED RATEEST ULOG";
-
-/// The tcp or udp match once loaded (`-m tcp`, or `-p tcp` and a port option).
-struct PortExt {
-    udp: bool,
-    sport: Option<PortMatch>,
-    dport: Option<PortMatch>,
-}
 
 /// libxt_MARK's parse state: options seen (by id) and the value/mask they make.
 struct MarkExt {
@@ -212,11 +221,14 @@ struct Parser<'a> {
     inv: u32,
     proto: Option<String>,
     proto_num: u8,
-    ports: Option<PortExt>,
+    /// The matches loaded, in the order they were (`-m`, or `-p` and one of its options).
+    exts: Vec<Ext>,
     mark: Option<MarkExt>,
+    target: Option<TargetExt>,
     src: Option<String>,
     dst: Option<String>,
     iif: Option<String>,
+    oif: Option<String>,
     wait: bool,
     wait_interval: bool,
     /// `--` was seen: getopt stops there.
@@ -255,6 +267,7 @@ impl<'a> Parser<'a> {
                 table: "filter".into(),
                 cmd: 0,
                 chain: None,
+                new_name: None,
                 rulenum: 0,
                 policy: None,
                 options: 0,
@@ -262,16 +275,19 @@ impl<'a> Parser<'a> {
                 counters: None,
                 rules: Vec::new(),
                 jump: Jump::None,
+                goto: false,
             },
             invert: false,
             inv: 0,
             proto: None,
             proto_num: 0,
-            ports: None,
+            exts: Vec::new(),
             mark: None,
+            target: None,
             src: None,
             dst: None,
             iif: None,
+            oif: None,
             wait: false,
             wait_interval: false,
             ended: false,
@@ -291,14 +307,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The long options getopt knows now: the core ones and those of loaded extensions.
-    fn known(&self) -> impl Iterator<Item = &'static LongOpt> {
-        let ports: &[LongOpt] = match &self.ports {
-            Some(p) if p.udp => &TCP[..4],
-            Some(_) => TCP,
-            None => &[],
-        };
+    fn known(&self) -> impl Iterator<Item = &'static LongOpt> + '_ {
         let mark: &[LongOpt] = if self.mark.is_some() { MARK } else { &[] };
-        CORE.iter().chain(ports).chain(mark)
+        let target: &[LongOpt] = self.target.as_ref().map_or(&[], TargetExt::options);
+        CORE.iter()
+            .chain(self.exts.iter().flat_map(Ext::options))
+            .chain(mark)
+            .chain(target)
     }
 
     /// getopt_long's lookup: an exact name, else an unambiguous prefix.
@@ -347,13 +362,8 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// An option nobody knows; some are iptables' but not netstep's, and say so.
-    fn unknown(&self, word: &str, name: &str) -> Stop {
-        if name == "icmp-type" && self.proto.as_deref() == Some("icmp") {
-            return Stop::Netstep(
-                "the icmp match is not simulated (only tcp and udp ports)".into(),
-            );
-        }
+    /// An option nobody knows.
+    fn unknown(&self, word: &str, _name: &str) -> Stop {
         param(format!("unknown option \"{word}\""))
     }
 
@@ -474,8 +484,10 @@ impl<'a> Parser<'a> {
                 self.rulenum()?;
             }
             'E' => {
-                self.take_arg()
+                let new = self
+                    .take_arg()
                     .ok_or_else(|| param("-E requires old-chain-name and new-chain-name"))?;
+                self.p.new_name = Some(new.to_string());
             }
             'P' => {
                 let policy = self
@@ -524,6 +536,7 @@ impl<'a> Parser<'a> {
                 self.set_option(O_JUMP)?;
                 check_target_name(arg)?;
                 self.p.jump = Jump::Chain(arg.to_string());
+                self.p.goto = true;
             }
             'm' => self.load_match(arg)?,
             'n' => self.set_option(O_NUMERIC)?,

@@ -4,7 +4,7 @@
 
 use super::values::*;
 use super::*;
-use crate::kernel::iptable_mangle::AddrMatch;
+use crate::kernel::netfilter::x_tables::{AddrMatch, IfMatch, IpMatch};
 
 impl<'a> Parser<'a> {
     pub(super) fn protocol(&mut self, arg: &str) -> Result<(), Stop> {
@@ -29,14 +29,17 @@ impl<'a> Parser<'a> {
                 "interface name `{arg}' must be shorter than IFNAMSIZ (15)"
             )));
         }
-        if c == 'i' {
-            self.iif = Some(arg.to_string());
-        }
+        let slot = if c == 'i' {
+            &mut self.iif
+        } else {
+            &mut self.oif
+        };
+        *slot = Some(arg.to_string());
         Ok(())
     }
 
-    /// command_jump: MARK, ACCEPT and RETURN run; iptables' other targets are refused; any
-    /// other name is a chain, which nf_tables looks for when the rule is added.
+    /// command_jump: the targets netstep runs load their options; any other name is a
+    /// chain, which nf_tables looks for when the rule is added.
     pub(super) fn jump(&mut self, name: &str) -> Result<(), Stop> {
         check_target_name(name)?;
         self.p.jump = match name {
@@ -49,53 +52,22 @@ impl<'a> Parser<'a> {
                 Jump::Target(Target::Mark { value: 0, mask: 0 })
             }
             "ACCEPT" => Jump::Target(Target::Accept),
+            "DROP" => Jump::Target(Target::Drop),
             "RETURN" => Jump::Target(Target::Return),
+            _ if TargetExt::load(name).is_some() => {
+                self.target = TargetExt::load(name);
+                Jump::Target(Target::None)
+            }
             _ if OTHER_TARGETS.split_whitespace().any(|t| t == name) => {
                 super::super::check_table(&self.p.table)?;
                 return Err(Stop::Netstep(format!(
-                    "target {name} is not simulated (only MARK, ACCEPT and RETURN)"
+                    "target {name} is not simulated (netstep runs ACCEPT, DROP, RETURN, REJECT, \
+                     LOG, MARK, SNAT, DNAT, MASQUERADE and REDIRECT)"
                 )));
             }
             _ => Jump::Chain(name.to_string()),
         };
         Ok(())
-    }
-
-    /// `-m tcp` / `-m udp`; other matches are refused.
-    pub(super) fn load_match(&mut self, name: &str) -> Result<(), Stop> {
-        if self.invert {
-            return Err(param("unexpected ! flag before --match"));
-        }
-        if name != "tcp" && name != "udp" {
-            super::super::check_table(&self.p.table)?;
-            return Err(Stop::Netstep(format!(
-                "match {name} is not simulated (only tcp and udp ports)"
-            )));
-        }
-        if self.ports.is_some() {
-            return Err(Stop::Netstep(
-                "only one tcp or udp match per rule is simulated".into(),
-            ));
-        }
-        self.ports = Some(PortExt {
-            udp: name == "udp",
-            sport: None,
-            dport: None,
-        });
-        Ok(())
-    }
-
-    /// load_proto: after `-p tcp|udp|6|17`, an unknown option loads that match.
-    pub(super) fn load_proto(&mut self) -> bool {
-        if self.ports.is_some() || !matches!(self.proto_num, 6 | 17) {
-            return false;
-        }
-        self.ports = Some(PortExt {
-            udp: self.proto_num == 17,
-            sport: None,
-            dport: None,
-        });
-        true
     }
 
     pub(super) fn wait_option(&mut self, c: char, value: Option<&'a str>) -> Result<(), Stop> {
@@ -129,43 +101,16 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    pub(super) fn extension(&mut self, val: Val, name: &str, arg: &str) -> Result<(), Stop> {
+    pub(super) fn extension(
+        &mut self,
+        val: Val,
+        name: &'static str,
+        arg: &'a str,
+    ) -> Result<(), Stop> {
         match val {
             Val::Mark(id) => self.mark_option(id, name, arg),
-            Val::TcpOther => Err(Stop::Netstep(format!(
-                "--{name} is not simulated (the tcp match checks ports only)"
-            ))),
-            _ => self.port_option(val == Val::Sport, name, arg),
+            _ => self.ext_option(name, arg),
         }
-    }
-
-    /// --sport / --dport: libxt_tcp's old-style parser, or libxt_udp's xtoptions one (their
-    /// messages differ).
-    pub(super) fn port_option(&mut self, src: bool, name: &str, arg: &str) -> Result<(), Stop> {
-        let invert = self.invert;
-        let Some(ext) = self.ports.as_mut() else {
-            return Ok(());
-        };
-        let slot = if src { &mut ext.sport } else { &mut ext.dport };
-        if slot.is_some() {
-            return Err(param(if !ext.udp {
-                let full = if src {
-                    "source-port"
-                } else {
-                    "destination-port"
-                };
-                format!("Only one `--{full}' allowed")
-            } else {
-                format!("udp: option \"--{name}\" can only be used once.\n")
-            }));
-        }
-        let (lo, hi) = if ext.udp {
-            udp_ports(name, arg)?
-        } else {
-            tcp_ports(arg)?
-        };
-        *slot = Some(PortMatch { lo, hi, invert });
-        Ok(())
     }
 
     /// libxt_MARK revision 2's mark_tg_parse.
@@ -215,6 +160,9 @@ impl<'a> Parser<'a> {
                 value: m.value,
                 mask: m.mask,
             });
+        }
+        if let Some(t) = self.target.take() {
+            self.p.jump = Jump::Target(t.finish()?);
         }
         if self.ended && self.next < self.args.len() {
             return Err(param("unknown arguments found on commandline"));
@@ -277,51 +225,60 @@ impl<'a> Parser<'a> {
         if self.p.options & O_IN != 0 && (chain == "POSTROUTING" || chain == "OUTPUT") {
             return Err(param(format!("Can't use -i with {chain}\n")));
         }
-        if out || self.p.options & O_FRAG != 0 {
-            let what = if out { "-o" } else { "-f" };
-            return Err(Stop::Netstep(format!("{what} is not simulated in rules")));
+        if self.p.options & O_FRAG != 0 {
+            return Err(Stop::Netstep("-f is not simulated in rules".into()));
         }
         Ok(())
     }
 
-    /// The rules the command names. A port match needs its protocol, as the kernel's
-    /// xt_tcpudp checkentry insists.
+    /// The rules the command names. A protocol match needs its protocol, as the kernel's
+    /// checkentry insists (xt_tcpudp, icmp, multiport).
     pub(super) fn build(
-        &self,
+        &mut self,
         srcs: &[Option<AddrMatch>],
         dsts: &[Option<AddrMatch>],
     ) -> Result<Vec<Rule>, Stop> {
         let inv_proto = self.inv & O_PROTO != 0;
-        let (sport, dport) = match &self.ports {
-            Some(ext) => {
-                let want = if ext.udp { 17 } else { 6 };
-                if self.proto_num != want || inv_proto {
+        let mut matches = Vec::new();
+        for ext in std::mem::take(&mut self.exts) {
+            if let Some(protos) = ext.needs_proto() {
+                if !protos.contains(&self.proto_num) || inv_proto {
                     return Err(Stop::Kernel(super::super::EINVAL));
                 }
-                (ext.sport, ext.dport)
             }
-            None => (None, None),
+            matches.push(ext.finish()?);
+        }
+        let target = match &self.p.jump {
+            Jump::Target(t) => t.clone(),
+            _ => Target::None,
         };
-        let target = match self.p.jump {
-            Jump::Target(t) => t,
-            _ => Target::Accept,
+        let ifm = |name: &Option<String>, bit: u32| {
+            name.clone().map(|name| IfMatch {
+                name,
+                invert: self.inv & bit != 0,
+            })
         };
-        let iif = self.iif.clone().map(|name| (name, self.inv & O_IN != 0));
-        let proto = (self.proto_num != 0).then_some((self.proto_num, inv_proto));
+        let ip = IpMatch {
+            src: None,
+            dst: None,
+            proto: (self.proto_num != 0).then_some((self.proto_num, inv_proto)),
+            iif: ifm(&self.iif, O_IN),
+            oif: ifm(&self.oif, O_OUT),
+        };
         let mut rules = Vec::new();
         for src in srcs {
             for dst in dsts {
-                rules.push(Rule {
-                    src: *src,
-                    dst: *dst,
-                    proto,
-                    sport,
-                    dport,
-                    iif: iif.clone(),
-                    target,
-                    packets: self.p.counters.map_or(0, |c| c.0),
-                    bytes: self.p.counters.map_or(0, |c| c.1),
-                });
+                let mut r = Rule::new(
+                    IpMatch {
+                        src: *src,
+                        dst: *dst,
+                        ..ip.clone()
+                    },
+                    matches.clone(),
+                    target.clone(),
+                );
+                (r.packets, r.bytes) = self.p.counters.unwrap_or((0, 0));
+                rules.push(r);
             }
         }
         Ok(rules)

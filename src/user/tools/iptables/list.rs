@@ -5,7 +5,8 @@
 //! targets' save) for `-S`. The one 1.8.9 quirk kept on purpose: with `-n` the `prot` column
 //! shows the protocol number (`6`, `0` for all); iptables 1.8.10 went back to names.
 
-use crate::kernel::iptable_mangle::{AddrMatch, Chain, PortMatch, Rule, Target};
+use super::print::{print_match, print_target, save_match, save_target, target_name};
+use crate::kernel::netfilter::x_tables::{policy_word, AddrMatch, Chain, IfMatch, Rule, Table};
 use crate::kernel::Kernel;
 use crate::user::tools::fmt;
 use std::net::Ipv4Addr;
@@ -78,23 +79,22 @@ fn num_plain(n: u64, kmg: bool) -> String {
     num(n, kmg).trim_start().to_string()
 }
 
-fn target_name(t: &Target) -> &'static str {
-    match t {
-        Target::Mark { .. } => "MARK",
-        Target::Accept => "ACCEPT",
-        Target::Return => "RETURN",
-    }
-}
-
-/// print_header: the chain line and the column titles.
-fn header(name: &str, chain: &Chain, f: Format) -> String {
-    let mut s = format!("Chain {name} (policy ACCEPT");
-    if f.verbose {
-        s += &format!(
-            " {}packets, {}bytes",
-            num_plain(chain.packets, f.kmg),
-            num_plain(chain.bytes, f.kmg)
-        );
+/// print_header: the chain line and the column titles. A user-defined chain shows how many
+/// rules jump to it instead of a policy.
+fn header(chain: &Chain, refs: usize, f: Format) -> String {
+    let mut s = format!("Chain {}", chain.name);
+    match chain.policy {
+        Some(p) => {
+            s += &format!(" (policy {}", policy_word(Some(p)));
+            if f.verbose {
+                s += &format!(
+                    " {}packets, {}bytes",
+                    num_plain(chain.packets, f.kmg),
+                    num_plain(chain.bytes, f.kmg)
+                );
+            }
+        }
+        None => s += &format!(" ({refs} references"),
     }
     s += ")\n";
     if f.line_numbers {
@@ -144,63 +144,16 @@ fn inv(m: &Option<AddrMatch>) -> char {
     }
 }
 
-/// print_ports of libxt_tcp/libxt_udp: ` dpt:80`, ` dpts:8000:8080`, ` dpt:!22`.
-fn ports(label: &str, m: &Option<PortMatch>, numeric: bool) -> String {
-    let Some(m) = m.filter(|m| m.lo != 0 || m.hi != 65535 || m.invert) else {
-        return String::new();
-    };
-    let port = |p: u16| match fmt::service(p).filter(|_| !numeric) {
-        Some(name) => name.to_string(),
-        None => p.to_string(),
-    };
-    let bang = if m.invert { "!" } else { "" };
-    if m.lo == m.hi {
-        format!(" {label}:{bang}{}", port(m.lo))
-    } else {
-        format!(" {label}s:{bang}{}:{}", port(m.lo), port(m.hi))
-    }
-}
-
-/// The port match's name: the rule's protocol, as `-p` loaded it.
-fn port_match_name(r: &Rule) -> &'static str {
-    match r.proto {
-        Some((17, _)) => "udp",
-        _ => "tcp",
-    }
-}
-
 /// The matches' and the target's print functions.
 fn extras(r: &Rule, numeric: bool) -> String {
-    let mut s = String::new();
-    if r.sport.is_some() || r.dport.is_some() {
-        s += &format!(" {}", port_match_name(r));
-        s += &ports("spt", &r.sport, numeric);
-        s += &ports("dpt", &r.dport, numeric);
-    }
-    if let Target::Mark { value, mask } = r.target {
-        s += &mark_print(value, mask);
-    }
+    let mut s: String = r.matches.iter().map(|m| print_match(m, numeric)).collect();
+    s += &print_target(&r.target);
     s
 }
 
-/// libxt_MARK revision 2's mark_tg_print.
-fn mark_print(value: u32, mask: u32) -> String {
-    if value == 0 {
-        format!(" MARK and 0x{:x}", !mask)
-    } else if value == mask {
-        format!(" MARK or 0x{value:x}")
-    } else if mask == 0 {
-        format!(" MARK xor 0x{value:x}")
-    } else if mask == u32::MAX {
-        format!(" MARK set 0x{value:x}")
-    } else {
-        format!(" MARK xset 0x{value:x}/0x{mask:x}")
-    }
-}
-
-fn iface(r: &Rule, numeric: bool) -> String {
-    match &r.iif {
-        Some((name, invert)) => format!("{}{name}", if *invert { "!" } else { "" }),
+fn iface(m: &Option<IfMatch>, numeric: bool) -> String {
+    match m {
+        Some(m) => format!("{}{}", if m.invert { "!" } else { "" }, m.name),
         None if numeric => "*".into(),
         None => "any".into(),
     }
@@ -217,7 +170,7 @@ fn row(k: &Kernel, n: usize, r: &Rule, f: Format) -> String {
         s += &num(r.bytes, f.kmg);
     }
     s += &format!("{:<9} ", target_name(&r.target));
-    let (p, p_inv) = r.proto.unwrap_or((0, false));
+    let (p, p_inv) = r.ip.proto.unwrap_or((0, false));
     s.push(if p_inv { '!' } else { ' ' });
     // 1.8.9 prints the number with -n (commit "Print protocol numbers if --numeric").
     match proto_name(p, f.numeric).filter(|_| !f.numeric) {
@@ -226,31 +179,26 @@ fn row(k: &Kernel, n: usize, r: &Rule, f: Format) -> String {
     }
     s += "-- ";
     if f.verbose {
-        s += &format!(" {:<6} {:<6} ", iface(r, f.numeric), iface_none(f.numeric));
+        s += &format!(
+            " {:<6} {:<6} ",
+            iface(&r.ip.iif, f.numeric),
+            iface(&r.ip.oif, f.numeric)
+        );
     }
-    s.push(inv(&r.src));
-    s += &format!("{:<19} ", address(k, &r.src, f.numeric));
-    s.push(inv(&r.dst));
-    s += &format!("{:<19} ", address(k, &r.dst, f.numeric));
+    s.push(inv(&r.ip.src));
+    s += &format!("{:<19} ", address(k, &r.ip.src, f.numeric));
+    s.push(inv(&r.ip.dst));
+    s += &format!("{:<19} ", address(k, &r.ip.dst, f.numeric));
     s += &extras(r, f.numeric);
     s += "\n";
     s
 }
 
-/// The `out` column: netstep's rules have no output interface.
-fn iface_none(numeric: bool) -> &'static str {
-    if numeric {
-        "*"
-    } else {
-        "any"
-    }
-}
-
 /// `-L [CHAIN [N]]`: every chain (or one), a blank line between them; with a rule number,
 /// only that rule's row and no header.
-pub fn list(k: &Kernel, chains: &[(&str, Chain)], rulenum: usize, f: Format) -> String {
+pub fn list(k: &Kernel, t: &Table, chains: &[&Chain], rulenum: usize, f: Format) -> String {
     let mut out = String::new();
-    for (i, (name, chain)) in chains.iter().enumerate() {
+    for (i, chain) in chains.iter().enumerate() {
         if rulenum > 0 {
             if let Some(r) = chain.rules.get(rulenum - 1) {
                 out += &row(k, rulenum, r, f);
@@ -260,7 +208,7 @@ pub fn list(k: &Kernel, chains: &[(&str, Chain)], rulenum: usize, f: Format) -> 
         if i > 0 {
             out += "\n";
         }
-        out += &header(name, chain, f);
+        out += &header(chain, t.references(&chain.name), f);
         for (n, r) in chain.rules.iter().enumerate() {
             out += &row(k, n + 1, r, f);
         }
@@ -271,30 +219,27 @@ pub fn list(k: &Kernel, chains: &[(&str, Chain)], rulenum: usize, f: Format) -> 
 /// A rule as iptables-save writes it, after `-A CHAIN`.
 pub fn save_rule(chain: &str, r: &Rule, counters: bool) -> String {
     let mut s = format!("-A {chain}");
-    s += &save_addr('s', &r.src);
-    s += &save_addr('d', &r.dst);
-    if let Some((name, invert)) = r.iif.as_ref().filter(|(n, _)| n != "+") {
-        s += &format!("{} -i {name}", if *invert { " !" } else { "" });
+    s += &save_addr('s', &r.ip.src);
+    s += &save_addr('d', &r.ip.dst);
+    for (letter, m) in [('i', &r.ip.iif), ('o', &r.ip.oif)] {
+        if let Some(m) = m.as_ref().filter(|m| m.name != "+") {
+            s += &format!("{} -{letter} {}", if m.invert { " !" } else { "" }, m.name);
+        }
     }
-    if let Some((p, invert)) = r.proto.filter(|(p, _)| *p > 0) {
+    if let Some((p, invert)) = r.ip.proto.filter(|(p, _)| *p > 0) {
         s += if invert { " !" } else { "" };
         match proto_name(p, false) {
             Some(name) => s += &format!(" -p {name}"),
             None => s += &format!(" -p {p}"),
         }
     }
-    if r.sport.is_some() || r.dport.is_some() {
-        s += &format!(" -m {}", port_match_name(r));
-        s += &save_ports("sport", &r.sport);
-        s += &save_ports("dport", &r.dport);
+    for m in &r.matches {
+        s += &save_match(m);
     }
     if counters {
         s += &format!(" -c {} {}", r.packets, r.bytes);
     }
-    s += &format!(" -j {}", target_name(&r.target));
-    if let Target::Mark { value, mask } = r.target {
-        s += &format!(" --set-xmark 0x{value:x}/0x{mask:x}");
-    }
+    s += &save_target(&r.target);
     s + "\n"
 }
 
@@ -311,34 +256,28 @@ fn save_addr(letter: char, m: &Option<AddrMatch>) -> String {
     }
 }
 
-fn save_ports(label: &str, m: &Option<PortMatch>) -> String {
-    let Some(m) = m.filter(|m| m.lo != 0 || m.hi != 65535) else {
-        return String::new();
-    };
-    let bang = if m.invert { " !" } else { "" };
-    if m.lo == m.hi {
-        format!("{bang} --{label} {}", m.lo)
-    } else {
-        format!("{bang} --{label} {}:{}", m.lo, m.hi)
-    }
-}
-
-/// `-S [CHAIN [N]]`: the policies, then the rules; with a rule number, only that rule.
-pub fn list_rules(chains: &[(&str, Chain)], rulenum: usize, counters: bool) -> String {
+/// `-S [CHAIN [N]]`: the policies (`-N` for user chains), then the rules; with a rule
+/// number, only that rule.
+pub fn list_rules(chains: &[&Chain], rulenum: usize, counters: bool) -> String {
     let mut out = String::new();
     if rulenum == 0 {
-        for (name, chain) in chains {
-            out += &format!("-P {name} ACCEPT");
-            if counters {
-                out += &format!(" -c {} {}", chain.packets, chain.bytes);
+        for chain in chains {
+            match chain.policy {
+                Some(p) => {
+                    out += &format!("-P {} {}", chain.name, policy_word(Some(p)));
+                    if counters {
+                        out += &format!(" -c {} {}", chain.packets, chain.bytes);
+                    }
+                }
+                None => out += &format!("-N {}", chain.name),
             }
             out += "\n";
         }
     }
-    for (name, chain) in chains {
+    for chain in chains {
         for (n, r) in chain.rules.iter().enumerate() {
             if rulenum == 0 || rulenum == n + 1 {
-                out += &save_rule(name, r, counters);
+                out += &save_rule(&chain.name, r, counters);
             }
         }
     }
@@ -347,17 +286,18 @@ pub fn list_rules(chains: &[(&str, Chain)], rulenum: usize, counters: bool) -> S
 
 /// What `-v` echoes for each rule it adds or deletes (FMT_PRINT_RULE: untabulated, numeric).
 pub fn echo_rule(r: &Rule) -> String {
-    let (p, p_inv) = r.proto.unwrap_or((0, false));
+    let (p, p_inv) = r.ip.proto.unwrap_or((0, false));
     let proto = proto_name(p, true).map_or_else(|| p.to_string(), String::from);
     format!(
-        "{} {}{proto} opt -- in {} out * {}{} {}-> {}  {}\n",
+        "{} {}{proto} opt -- in {} out {} {}{} {}-> {}  {}\n",
         target_name(&r.target),
         if p_inv { '!' } else { ' ' },
-        iface(r, true),
-        inv(&r.src),
-        address_plain(&r.src),
-        inv(&r.dst),
-        address_plain(&r.dst),
+        iface(&r.ip.iif, true),
+        iface(&r.ip.oif, true),
+        inv(&r.ip.src),
+        address_plain(&r.ip.src),
+        inv(&r.ip.dst),
+        address_plain(&r.ip.dst),
         extras(r, true)
     )
 }
@@ -370,4 +310,18 @@ fn address_plain(m: &Option<AddrMatch>) -> String {
     } else {
         format!("{ip}/{len}")
     }
+}
+
+/// Every chain's rules, as iptables-save writes a table's body.
+pub fn list_rules_save(t: &Table, counters: bool) -> String {
+    let mut out = String::new();
+    for chain in &t.chains {
+        for r in &chain.rules {
+            if counters {
+                out += &format!("[{}:{}] ", r.packets, r.bytes);
+            }
+            out += &save_rule(&chain.name, r, false);
+        }
+    }
+    out
 }

@@ -3,7 +3,7 @@
 //! `iptables -t mangle ` prefix, one per line.
 
 use super::super::fmt::testutil::{host, ok, run};
-use crate::kernel::iptable_mangle::PacketInfo;
+use crate::kernel::netfilter::xt_match::{Match, PacketView};
 use crate::kernel::Kernel;
 use std::net::Ipv4Addr;
 
@@ -143,7 +143,7 @@ fn verbose_counters_and_abbreviations() {
         "-A PREROUTING -i eth0 -p tcp --dport 80 -j MARK --set-mark 1
          -A PREROUTING ! -i eth+ -j ACCEPT",
     );
-    let pre = &mut k.mangle.chains[0];
+    let pre = &mut k.nf.mangle.chains[0];
     (pre.rules[0].packets, pre.rules[0].bytes) = (123_456, 98_765_432);
     (pre.rules[1].packets, pre.rules[1].bytes) = (7, 420);
     (pre.packets, pre.bytes) = (150_000, 720);
@@ -208,8 +208,8 @@ fn list_rules_as_iptables_save_writes_them() {
 -A PREROUTING ! -p tcp -j RETURN\n";
     assert_eq!(out(&mut k, "-S"), want);
     (
-        k.mangle.chains[0].rules[2].packets,
-        k.mangle.chains[0].rules[2].bytes,
+        k.nf.mangle.chains[0].rules[2].packets,
+        k.nf.mangle.chains[0].rules[2].bytes,
     ) = (3, 180);
     let third = "-A PREROUTING ! -p tcp -c 3 180 -j RETURN\n";
     assert_eq!(out(&mut k, "-S PREROUTING 3 -v"), third);
@@ -267,8 +267,15 @@ ACCEPT    !17   --  0.0.0.0/0            0.0.0.0/0           \n";
 fn insert_delete_replace_flush_zero() {
     let mut k = mangle();
     let dports = |k: &Kernel| -> Vec<u16> {
-        let rules = &k.mangle.chains[0].rules;
-        rules.iter().map(|r| r.dport.map_or(0, |p| p.lo)).collect()
+        let rules = &k.nf.mangle.chains[0].rules;
+        let dport = |m: &Match| match m {
+            Match::Tcp { dport, .. } => dport.map_or(0, |p| p.lo),
+            _ => 0,
+        };
+        rules
+            .iter()
+            .map(|r| r.matches.first().map_or(0, dport))
+            .collect()
     };
     script(
         &mut k,
@@ -289,23 +296,23 @@ fn insert_delete_replace_flush_zero() {
     assert_eq!(dports(&k), [5, 3]);
     // Two destinations make two rules; deleting names both.
     script(&mut k, "-A PREROUTING -d 10.0.0.7,10.0.0.8 -j ACCEPT");
-    assert_eq!(k.mangle.chains[0].rules.len(), 4);
+    assert_eq!(k.nf.mangle.chains[0].rules.len(), 4);
     script(&mut k, "-D PREROUTING -d 10.0.0.7,10.0.0.8 -j ACCEPT");
-    let pre = &mut k.mangle.chains[0];
+    let pre = &mut k.nf.mangle.chains[0];
     for r in &mut pre.rules {
         (r.packets, r.bytes) = (5, 300);
     }
     pre.packets = 9;
     script(&mut k, "-Z PREROUTING 2");
-    let pre = &k.mangle.chains[0];
+    let pre = &k.nf.mangle.chains[0];
     assert_eq!((pre.rules[0].packets, pre.rules[1].packets), (5, 0));
     script(&mut k, "-Z");
-    let pre = &k.mangle.chains[0];
+    let pre = &k.nf.mangle.chains[0];
     assert_eq!((pre.rules[0].bytes, pre.packets), (0, 0));
     let names = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
     let want: String = names.map(|n| format!("Flushing chain `{n}'\n")).concat();
     assert_eq!(out(&mut k, "-F -v"), want);
-    assert!(k.mangle.is_empty());
+    assert!(k.nf.mangle.is_idle());
 }
 
 #[test]
@@ -325,36 +332,29 @@ fn verbose_append_echoes_the_rule() {
 }
 
 #[test]
-fn other_mangle_chains_are_listed_but_said_not_to_run() {
-    let mut k = mangle();
-    let (out, err, status) = run(&mut k, "iptables -t mangle -A OUTPUT -j MARK --set-mark 2");
-    assert_eq!((out.as_str(), status), ("", 0));
-    let note =
-        "netstep: mangle OUTPUT rules are listed but not run (only PREROUTING is simulated)\n";
-    assert_eq!(err, note);
-    assert_eq!(k.mangle.chains[3].rules.len(), 1);
-}
-
-#[test]
 fn a_rule_from_the_tool_marks_packets() {
     let mut k = mangle();
     script(
         &mut k,
         "-A PREROUTING -d 10.0.0.100 -p tcp --dport 443 -j MARK --set-mark 7",
     );
-    let pkt = |dport| PacketInfo {
-        src: Ipv4Addr::new(10, 0, 0, 2),
-        dst: Ipv4Addr::new(10, 0, 0, 100),
-        proto: 6,
-        ports: Some((40000, dport)),
-        iif: "eth0",
-        len: 60,
+    let mut mark_of = |dport| {
+        let p = crate::kernel::testutil::segment(
+            (Ipv4Addr::new(10, 0, 0, 2), 40000),
+            (Ipv4Addr::new(10, 0, 0, 100), dport),
+            "S",
+        );
+        let mut mark = 0;
+        let d =
+            k.nf.mangle
+                .run("PREROUTING", &PacketView::new(&p[..]), &mut mark);
+        (mark, d.mark_rule)
     };
-    assert_eq!(k.mangle.prerouting(&pkt(443)), (7, Some(1)));
-    assert_eq!(k.mangle.prerouting(&pkt(80)), (0, None));
+    assert_eq!(mark_of(443), (7, Some(1)));
+    assert_eq!(mark_of(80), (0, None));
     let listed = out(&mut k, "-L PREROUTING -nvx");
     assert!(
-        listed.contains("       1       60 MARK       6"),
+        listed.contains("       1       40 MARK       6"),
         "{listed}"
     );
 }
@@ -378,7 +378,7 @@ fn kernel_refusals() {
         -t mangle -A PREROUTING -p udp -m tcp --dport 80 -j ACCEPT | Invalid argument. Run `dmesg' for more information.
         -t mangle -A PREROUTING ! -p tcp --dport 80 -j ACCEPT | Invalid argument. Run `dmesg' for more information.";
     fails(&mut k, 1, "iptables: ", refusals);
-    assert!(k.mangle.is_empty());
+    assert!(k.nf.mangle.is_idle());
 }
 
 #[test]
@@ -444,33 +444,27 @@ fn parameter_problems() {
     );
     let hint = TRY.to_string();
     assert_eq!(run(&mut k, "iptables -6 -L"), (String::new(), hint, 2));
-    assert!(k.mangle.is_empty());
+    assert!(k.nf.mangle.is_idle());
 }
 
 #[test]
 fn what_netstep_does_not_simulate_is_refused() {
     let mut k = mangle();
     let refused = r"
-        -t nat -L | table 'nat' is not simulated (only mangle's MARK is)
-        -t nat -A POSTROUTING -j MASQUERADE | table 'nat' is not simulated (only mangle's MARK is)
-        -t raw -F | table 'raw' is not simulated (only mangle's MARK is)
-        -A INPUT -j ACCEPT | filter rules are not simulated (only mangle's MARK is)
-        -t mangle -A PREROUTING -j DROP | target DROP is not simulated (only MARK, ACCEPT and RETURN)
-        -t mangle -A PREROUTING -m mark --mark 1 -j ACCEPT | match mark is not simulated (only tcp and udp ports)
-        -t mangle -A PREROUTING -p tcp --syn -j ACCEPT | --syn is not simulated (the tcp match checks ports only)
-        -t mangle -A PREROUTING -p icmp --icmp-type 8 -j ACCEPT | the icmp match is not simulated (only tcp and udp ports)
-        -t mangle -A POSTROUTING -o eth0 -j ACCEPT | -o is not simulated in rules
-        -t mangle -A PREROUTING -s 10.0.0.0/255.0.255.0 -j ACCEPT | non-contiguous mask 255.0.255.0 is not simulated
-        -t mangle -N MYCHAIN | user-defined chains are not simulated
-        -t mangle -X MYCHAIN | user-defined chains are not simulated
-        -t mangle -P INPUT DROP | policy DROP is not simulated
-        -t mangle -A PREROUTING -p tcp | a rule without -j is not simulated (use MARK, ACCEPT or RETURN)";
+        -t raw -F | table 'raw' is not simulated (filter, nat and mangle are)
+        -t security -L | table 'security' is not simulated (filter, nat and mangle are)
+        -t mangle -A PREROUTING -j TPROXY | target TPROXY is not simulated (netstep runs ACCEPT, DROP, RETURN, REJECT, LOG, MARK, SNAT, DNAT, MASQUERADE and REDIRECT)
+        -t mangle -A PREROUTING -m limit --limit 1/s -j ACCEPT | match limit is not simulated (netstep runs tcp, udp, icmp, multiport, conntrack, state, comment, mac and mark)
+        -t mangle -A PREROUTING -p tcp --tcp-option 2 -j ACCEPT | --tcp-option is not simulated
+        -t mangle -A PREROUTING -m conntrack --ctproto tcp -j ACCEPT | conntrack --ctproto is not simulated (only --ctstate)
+        -t mangle -A PREROUTING -f -j ACCEPT | -f is not simulated in rules
+        -t mangle -A PREROUTING -s 10.0.0.0/255.0.255.0 -j ACCEPT | non-contiguous mask 255.0.255.0 is not simulated";
     fails(&mut k, 1, "netstep: ", refused);
     let (_, err, status) = run(&mut k, "iptables -t bogus -L");
     let want = "iptables v1.8.9 (nf_tables): table 'bogus' does not exist\n\
         Perhaps iptables or your kernel needs to be upgraded.\n";
     assert_eq!((err.as_str(), status), (want, 3));
-    assert!(k.mangle.is_empty());
+    assert!(k.nf.mangle.is_idle());
 }
 
 #[test]
@@ -495,8 +489,8 @@ fn help_version_long_options_and_counters() {
     let row = "2    MARK       6    --  0.0.0.0/0            10.0.0.9             tcp dpt:80 MARK xset 0x2/0xff\n";
     assert!(listed.ends_with(row), "{listed}");
     script(&mut k, "--delete PREROUTING 1\n--flush\n--zero");
-    assert!(k.mangle.is_empty());
-    assert_eq!(k.mangle.chains[0].packets, 0);
+    assert!(k.nf.mangle.is_idle());
+    assert_eq!(k.nf.mangle.chains[0].packets, 0);
 }
 
 /// No argument list makes the tool panic.

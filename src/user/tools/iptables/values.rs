@@ -4,8 +4,8 @@
 
 use super::super::Stop;
 use super::{param, Val, MARK};
-use crate::kernel::iptable_mangle::AddrMatch;
 use crate::kernel::netdev::mask_to_prefix;
+use crate::kernel::netfilter::x_tables::AddrMatch;
 use crate::kernel::Kernel;
 use crate::user::tools::fmt;
 use std::net::Ipv4Addr;
