@@ -335,10 +335,26 @@ pub fn connect(
     dst: Ipv4Addr,
     port: u16,
 ) -> Result<TcpId, Errno> {
+    connect_from(k, ctx, pid, (dst, port), None)
+}
+
+/// bind(2) to `lport` (when given, as `curl --local-port` does; EADDRINUSE while any socket
+/// of ours holds it, TIME_WAIT included), then connect(2).
+pub fn connect_from(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    pid: Pid,
+    (dst, port): (Ipv4Addr, u16),
+    lport: Option<u16>,
+) -> Result<TcpId, Errno> {
     let src = match route_output(k, dst, None)? {
         OutRoute::Local { src } | OutRoute::Remote { src, .. } => src,
     };
-    let lport = ephemeral_port(k).ok_or(Errno::AddrNotAvail)?;
+    let lport = match lport {
+        Some(p) if k.tcp.port_in_use(p) => return Err(Errno::AddrInUse),
+        Some(p) => p,
+        None => ephemeral_port(k).ok_or(Errno::AddrNotAvail)?,
+    };
     let (id, _) = k.tcp.new_conn((src, lport), (dst, port));
     let t = &mut k.tcp;
     let Some(conn) = t.conns.get_mut(&id) else {

@@ -193,23 +193,26 @@ fn explain(
         Manip::Dst => (chosen.tuple.dst, chosen.tuple.dport),
     };
     let flow = endpoints(curr);
+    let unit = if curr.proto == 1 { "ICMP id" } else { "port" };
+    let (from, _) = endpoint(curr, m);
+    let side = side(m);
+    if chosen.exhausted {
+        why!(
+            ctx,
+            "nat",
+            "{flow}: no free {side} {unit} in the range ({by}): the connection cannot be tracked"
+        );
+        return;
+    }
     match &chosen.moved_from {
-        Some((old, owner)) => {
-            let whose = owner.map_or("another connection".into(), |o| {
-                format!("{}'s connection", o.src)
-            });
-            let unit = if curr.proto == 1 { "ICMP id" } else { "port" };
-            let (from, _) = endpoint(curr, m);
-            why!(
-                ctx,
-                "nat",
-                "{from} → {a}:{old} is taken by {whose}: {} {unit} remapped to {p}",
-                side(m)
-            );
-        }
-        None if target.is_some() => {
-            why!(ctx, "nat", "{flow}: {} → {a}:{p} ({by})", side(m));
-        }
+        Some((old, Some(owner))) => why!(
+            ctx,
+            "nat",
+            "{from} → {a}:{old} is taken by {}'s connection: {side} {unit} remapped to {p}",
+            owner.src
+        ),
+        Some((_, None)) => why!(ctx, "nat", "{flow}: {side} → {a}:{p} ({by})"),
+        None if target.is_some() => why!(ctx, "nat", "{flow}: {side} → {a}:{p} ({by})"),
         None => {}
     }
 }

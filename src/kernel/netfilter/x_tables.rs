@@ -278,10 +278,9 @@ impl Table {
                     (c, i) = (back, next);
                     continue;
                 }
-                let ch = &mut self.chains[c];
-                ch.packets += 1;
-                ch.bytes += len;
-                let outcome = match ch.policy {
+                // nf_tables keeps no counters on a base chain's policy: they stay as `-P
+                // -c` or `-Z` left them, as iptables-nft shows.
+                let outcome = match self.chains[c].policy {
                     Some(Policy::Drop) => Outcome::Drop,
                     _ => Outcome::Accept,
                 };

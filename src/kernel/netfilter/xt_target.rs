@@ -97,14 +97,16 @@ impl LogOpts {
             s.push_str(&hex.join(":"));
             s.push(' ');
         }
-        dump_ipv4(&mut s, v, self.tcp_sequence);
+        dump_ipv4(&mut s, v.pkt, self, true);
         s
     }
 }
 
-/// dump_ipv4_packet: addresses, header fields, then the transport's.
-fn dump_ipv4(s: &mut String, v: &PacketView, seq: bool) {
-    let p = v.pkt;
+/// dump_ipv4_packet: addresses, header fields, then the transport's; an ICMP error's
+/// quoted packet follows in brackets (once: not inside another quote).
+fn dump_ipv4(s: &mut String, p: &[u8], opts: &LogOpts, outer: bool) {
+    let v = PacketView::new(p);
+    let seq = opts.tcp_sequence;
     let byte = |i: usize| p.get(i).copied().unwrap_or(0);
     let word = |i: usize| u16::from_be_bytes([byte(i), byte(i + 1)]);
     let tos = byte(1);
@@ -142,6 +144,7 @@ fn dump_ipv4(s: &mut String, v: &PacketView, seq: bool) {
             }
             let flags = l4b(13);
             let _ = write!(s, "WINDOW={} RES=0x{:02x} ", l4w(14), l4b(12) & 0x0e);
+            let doff = usize::from(l4b(12) >> 4) * 4;
             for (bit, name) in [
                 (0x80, "CWR"),
                 (0x40, "ECE"),
@@ -158,6 +161,11 @@ fn dump_ipv4(s: &mut String, v: &PacketView, seq: bool) {
                 }
             }
             let _ = write!(s, "URGP={} ", l4w(18));
+            if opts.tcp_options && doff > 20 {
+                let o = l4.get(20..doff).unwrap_or(&[]);
+                let hex: String = o.iter().map(|b| format!("{b:02X}")).collect();
+                let _ = write!(s, "OPT ({hex}) ");
+            }
         }
         17 => {
             let _ = write!(s, "PROTO=UDP SPT={} DPT={} LEN={} ", l4w(0), l4w(2), l4w(4));
@@ -166,6 +174,11 @@ fn dump_ipv4(s: &mut String, v: &PacketView, seq: bool) {
             let _ = write!(s, "PROTO=ICMP TYPE={} CODE={} ", l4b(0), l4b(1));
             if matches!(l4b(0), 0 | 8) {
                 let _ = write!(s, "ID={} SEQ={} ", l4w(4), l4w(6));
+            }
+            if outer && matches!(l4b(0), 3 | 4 | 5 | 11 | 12) && l4.len() >= 8 + 20 {
+                s.push('[');
+                dump_ipv4(s, &l4[8..], opts, false);
+                s.push_str("] ");
             }
         }
         n => {

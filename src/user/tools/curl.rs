@@ -40,6 +40,8 @@ pub struct Opts {
     pub output: Option<String>,
     pub max_time: Option<f64>,
     pub connect_timeout: Option<f64>,
+    /// --local-port: the source port to bind to.
+    pub local_port: Option<u16>,
     pub url: String,
 }
 
@@ -71,7 +73,7 @@ pub fn parse(args: &[String]) -> Result<Opts, (i32, String)> {
             "--verbose" => o.verbose = true,
             "--head" => o.head = true,
             "--include" => o.include = true,
-            "--output" | "--max-time" | "--connect-timeout" => {
+            "--output" | "--max-time" | "--connect-timeout" | "--local-port" => {
                 let v = it.next().ok_or_else(|| needs(a))?;
                 set_value(&mut o, a, v)?;
             }
@@ -128,6 +130,19 @@ fn set_value(o: &mut Opts, flag: &str, v: &str) -> Result<(), (i32, String)> {
     match flag {
         "-o" | "--output" => o.output = Some(v.to_string()),
         "-m" | "--max-time" => o.max_time = Some(secs()?),
+        "--local-port" => {
+            // NUM or NUM-NUM; the first port of a range is the one tried first.
+            let first = v.split('-').next().unwrap_or("");
+            let p = first
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| {
+                    let m = format!("curl: option {flag}: expected a proper numerical parameter\n");
+                    (2, m + TRY)
+                })?;
+            o.local_port = Some(p);
+        }
         _ => o.connect_timeout = Some(secs()?),
     }
     Ok(())
@@ -308,10 +323,15 @@ impl Curl {
         let dst = found.addr;
         self.dst = dst;
         self.verbose(sys, &format!("*   Trying {dst}:{}...", self.url.port));
-        match tcp::connect(sys.k, sys.ctx, sys.pid, dst, self.url.port) {
+        let to = (dst, self.url.port);
+        match tcp::connect_from(sys.k, sys.ctx, sys.pid, to, self.opts.local_port) {
             Ok(id) => {
                 self.phase = Phase::Connecting(id);
                 self.connecting(sys, id)
+            }
+            Err(Errno::AddrInUse) => {
+                let f = fail(45, "bind failed with errno 98: Address already in use");
+                self.die(sys, None, f)
             }
             Err(e) => self.refused(sys, None, e),
         }

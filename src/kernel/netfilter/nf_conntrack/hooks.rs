@@ -208,7 +208,15 @@ fn established(
                     "conntrack",
                     "RST before any reply: the connection is over"
                 );
+                // nf_ct_kill: gone from lookups now; the packet still gets its NAT.
                 next.timeout = now;
+                k.nf.ct.conns.insert(id, next);
+                skb.ct = Some(CtRef {
+                    id,
+                    dir,
+                    info: CtInfo::Established,
+                });
+                return Verdict::Accept;
             }
         },
         17 => {

@@ -72,8 +72,11 @@ fn used(ct: &Conntrack, t: &Tuple, except: u32, now: Time) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chosen {
     pub tuple: Tuple,
-    /// The port (or id) had to move: the connection whose mapping had it.
+    /// The port (or id) had to move from this one: the original tuple of the connection
+    /// that holds it (None: it was free but outside the range).
     pub moved_from: Option<(u16, Option<Tuple>)>,
+    /// No free tuple was found: the connection will fail to confirm.
+    pub exhausted: bool,
 }
 
 /// get_unique_tuple: the tuple `orig` should become under `range`.
@@ -89,6 +92,7 @@ pub fn unique_tuple(
     let keep = |t: Tuple| Chosen {
         tuple: t,
         moved_from: None,
+        exhausted: false,
     };
     if m == Manip::Src && !range.random_fully {
         if range.in_range(orig, m) {
@@ -122,6 +126,7 @@ pub fn unique_tuple(
     Chosen {
         tuple: t,
         moved_from: (after != before).then_some((before, owner)),
+        exhausted: used(ct, &t, id, now),
     }
 }
 

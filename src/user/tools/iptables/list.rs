@@ -147,7 +147,7 @@ fn inv(m: &Option<AddrMatch>) -> char {
 /// The matches' and the target's print functions.
 fn extras(r: &Rule, numeric: bool) -> String {
     let mut s: String = r.matches.iter().map(|m| print_match(m, numeric)).collect();
-    s += &print_target(&r.target);
+    s += &print_target(&r.target, numeric);
     s
 }
 

@@ -43,6 +43,10 @@ pub enum Stop {
     Kernel(&'static str),
     /// Something netstep does not simulate: status 1.
     Netstep(String),
+    /// iptables-nft cannot show it: the message, status 1.
+    Incompatible(String),
+    /// The kernel refused the nf_tables batch: `OP failed (strerror): what`, status 4.
+    Batch(String),
 }
 
 pub fn main(sys: &mut Sys, args: &[String]) -> i32 {
@@ -78,6 +82,8 @@ pub fn message(stop: &Stop) -> (String, bool, i32) {
         ),
         Stop::Kernel(msg) => (format!("iptables: {msg}\n"), false, 1),
         Stop::Netstep(msg) => (format!("netstep: {msg}\n"), false, 1),
+        Stop::Incompatible(msg) => (format!("iptables v{VERSION}: {msg}\n"), false, 1),
+        Stop::Batch(msg) => (format!("iptables v{VERSION}:  {msg}\n"), false, 4),
     }
 }
 
@@ -126,7 +132,13 @@ fn view(sys: &Sys, p: &Parsed) -> Result<(Table, Vec<Chain>), Stop> {
         .filter(|c| p.chain.as_deref().is_none_or(|n| n == c.name))
         .cloned()
         .collect();
-    if chains.is_empty() && p.chain.is_some() {
+    if let (true, Some(name)) = (chains.is_empty(), &p.chain) {
+        if p.cmd & (opts::LIST | opts::LIST_RULES) != 0 {
+            return Err(Stop::Incompatible(format!(
+                "chain `{name}' in table `{}' is incompatible, use 'nft' tool.",
+                p.table
+            )));
+        }
         return Err(Stop::Kernel(NO_CHAIN));
     }
     Ok((t, chains))
@@ -201,7 +213,9 @@ fn resolved(sys: &Sys, p: &Parsed) -> Result<Vec<Rule>, Stop> {
         }
         Jump::None => Target::None,
     };
-    check_target(&p.table, chain, t, &target, p)?;
+    if p.cmd & (opts::APPEND | opts::INSERT | opts::REPLACE) != 0 {
+        check_target(&p.table, chain, t, &target, p)?;
+    }
     Ok(p.rules
         .iter()
         .map(|r| Rule {
@@ -221,6 +235,16 @@ fn check_target(
     p: &Parsed,
 ) -> Result<(), Stop> {
     let builtin = t.chain(chain).is_some_and(Chain::builtin);
+    let op = match p.cmd {
+        opts::INSERT => "RULE_INSERT",
+        opts::REPLACE => "RULE_REPLACE",
+        _ => "RULE_APPEND",
+    };
+    let einval = || {
+        Stop::Batch(format!(
+            "{op} failed (Invalid argument): rule in chain {chain}"
+        ))
+    };
     let in_chains = |names: &[&str]| !builtin || names.contains(&chain);
     match target {
         Target::Drop | Target::Reject(_) if table == "nat" => Err(Stop::Param(format!(
@@ -234,13 +258,13 @@ fn check_target(
                     NatKind::Masquerade => in_chains(&["POSTROUTING"]),
                     NatKind::Dnat | NatKind::Redirect => in_chains(&["PREROUTING", "OUTPUT"]),
                 };
-            ok.then_some(()).ok_or(Stop::Kernel(EINVAL))
+            ok.then_some(()).ok_or_else(einval)
         }
         Target::Reject(w) => {
             let tcp = p.rules.first().and_then(|r| r.ip.proto) == Some((6, false));
             let ok = in_chains(&["INPUT", "FORWARD", "OUTPUT"])
                 && (*w != RejectWith::TcpReset || tcp);
-            ok.then_some(()).ok_or(Stop::Kernel(EINVAL))
+            ok.then_some(()).ok_or_else(einval)
         }
         _ => Ok(()),
     }
@@ -411,11 +435,10 @@ fn delete_chain(sys: &mut Sys, p: &Parsed) -> Result<(), Stop> {
     if chain.builtin() {
         return Err(Stop::Kernel("Operation not permitted."));
     }
-    if t.references(&name) > 0 {
-        return Err(Stop::Kernel("Too many links."));
-    }
-    if !chain.rules.is_empty() {
-        return Err(Stop::Kernel("Directory not empty."));
+    if t.references(&name) > 0 || !chain.rules.is_empty() {
+        return Err(Stop::Batch(format!(
+            "CHAIN_DEL failed (Device or resource busy): chain {name}"
+        )));
     }
     t.chains.retain(|c| c.name != name);
     Ok(())

@@ -67,12 +67,16 @@ fn states(bits: u8) -> String {
     names.join(",")
 }
 
-fn port_list(ports: &[(u16, u16)]) -> String {
+fn port_list(ports: &[(u16, u16)], numeric: bool) -> String {
+    let name = |p: u16| match fmt::service(p).filter(|_| !numeric) {
+        Some(n) => n.to_string(),
+        None => p.to_string(),
+    };
     let parts: Vec<String> = ports
         .iter()
         .map(|&(lo, hi)| match lo == hi {
-            true => lo.to_string(),
-            false => format!("{lo}:{hi}"),
+            true => name(lo),
+            false => format!("{}:{}", name(lo), name(hi)),
         })
         .collect();
     parts.join(",")
@@ -127,7 +131,11 @@ pub fn print_match(m: &Match, numeric: bool) -> String {
                 Which::Dst => "dports",
                 Which::Either => "ports",
             };
-            format!(" multiport {w} {}{}", bang(*invert), port_list(ports))
+            format!(
+                " multiport {w} {}{}",
+                bang(*invert),
+                port_list(ports, numeric)
+            )
         }
         Match::CtState {
             states: st,
@@ -198,7 +206,11 @@ pub fn save_match(m: &Match) -> String {
                 Which::Dst => "dports",
                 Which::Either => "ports",
             };
-            format!(" -m multiport{} --{w} {}", inv(*invert), port_list(ports))
+            format!(
+                " -m multiport{} --{w} {}",
+                inv(*invert),
+                port_list(ports, true)
+            )
         }
         Match::CtState {
             states: st,
@@ -247,11 +259,11 @@ pub fn quoted(s: &str) -> String {
 }
 
 /// The target's own words in `-L` (after the matches).
-pub fn print_target(t: &Target) -> String {
+pub fn print_target(t: &Target, numeric: bool) -> String {
     match t {
         Target::Mark { value, mask } => mark_print(*value, *mask),
         Target::Reject(w) => format!(" reject-with {}", w.name()),
-        Target::Log(l) => log_print(l),
+        Target::Log(l) => log_print(l, numeric),
         Target::Nat(n) => nat_print(n),
         _ => String::new(),
     }
@@ -275,7 +287,7 @@ pub fn save_target(t: &Target) -> String {
             if l.level != 4 {
                 s += &format!(" --log-level {}", l.level);
             }
-            for (on, opt) in log_flags(l) {
+            for (on, opt, _) in log_flags(l) {
                 if on {
                     s += &format!(" --log-{opt}");
                 }
@@ -301,24 +313,40 @@ pub fn target_name(t: &Target) -> &str {
     }
 }
 
-fn log_flags(l: &LogOpts) -> [(bool, &'static str); 5] {
+/// The options with their XT_LOG_* bits.
+fn log_flags(l: &LogOpts) -> [(bool, &'static str, u8); 5] {
     [
-        (l.tcp_sequence, "tcp-sequence"),
-        (l.tcp_options, "tcp-options"),
-        (l.ip_options, "ip-options"),
-        (l.uid, "uid"),
-        (l.macdecode, "macdecode"),
+        (l.tcp_sequence, "tcp-sequence", 0x01),
+        (l.tcp_options, "tcp-options", 0x02),
+        (l.ip_options, "ip-options", 0x04),
+        (l.uid, "uid", 0x08),
+        (l.macdecode, "macdecode", 0x20),
     ]
 }
 
-/// libxt_LOG's print: ` LOG flags N level L prefix "P"`.
-fn log_print(l: &LogOpts) -> String {
-    let flags = log_flags(l)
-        .iter()
-        .enumerate()
-        .filter(|(_, (on, _))| *on)
-        .fold(0u8, |acc, (i, _)| acc | 1 << i);
-    let mut s = format!(" LOG flags {flags} level {}", l.level);
+/// The level names `-L` prints without `-n`.
+const LEVEL_NAMES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+];
+
+/// libxt_LOG's print: ` LOG flags N level L prefix "P"` with `-n`, else ` LOG level NAME
+/// prefix "P"` (with the options by name).
+fn log_print(l: &LogOpts, numeric: bool) -> String {
+    let mut s = if numeric {
+        let flags = log_flags(l)
+            .iter()
+            .filter(|(on, _, _)| *on)
+            .fold(0u8, |acc, (_, _, bit)| acc | bit);
+        format!(" LOG flags {flags} level {}", l.level)
+    } else {
+        let mut s = format!(" LOG level {}", LEVEL_NAMES[usize::from(l.level.min(7))]);
+        for (on, name, _) in log_flags(l) {
+            if on {
+                s += &format!(" {name}");
+            }
+        }
+        s
+    };
     if !l.prefix.is_empty() {
         s += &format!(" prefix \"{}\"", l.prefix);
     }

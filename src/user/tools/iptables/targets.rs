@@ -102,7 +102,8 @@ impl TargetExt {
             TargetExt::Reject(w) => Target::Reject(w.unwrap_or(RejectWith::PortUnreachable)),
             TargetExt::Log(l) => Target::Log(l),
             TargetExt::Nat(n) => {
-                if n.addrs.is_none() && matches!(n.kind, NatKind::Snat | NatKind::Dnat) {
+                let given = n.addrs.is_some() || n.ports.is_some();
+                if !given && matches!(n.kind, NatKind::Snat | NatKind::Dnat) {
                     let opt = if n.kind == NatKind::Snat {
                         "--to-source"
                     } else {
@@ -190,14 +191,14 @@ fn log_option(l: &mut LogOpts, name: &str, arg: &str) -> Result<(), Stop> {
 fn nat_option(n: &mut NatTarget, name: &str, arg: &str, ports_ok: bool) -> Result<(), Stop> {
     match name {
         "to-source" | "to-destination" => {
-            if n.addrs.is_some() {
+            if n.addrs.is_some() || n.ports.is_some() {
                 return Err(param(format!(
                     "{}: Multiple --{name} not supported",
                     n.kind.name()
                 )));
             }
             let (addrs, ports) = nat_range(arg, ports_ok)?;
-            n.addrs = Some(addrs);
+            n.addrs = addrs;
             n.ports = ports;
         }
         "to-ports" => {
@@ -213,8 +214,8 @@ fn nat_option(n: &mut NatTarget, name: &str, arg: &str, ports_ok: bool) -> Resul
     Ok(())
 }
 
-/// Addresses and ports of a NAT target's range.
-type NatRange = ((Ipv4Addr, Ipv4Addr), Option<(u16, u16)>);
+/// Addresses and ports of a NAT target's range (`:8080` gives a port and no address).
+type NatRange = (Option<(Ipv4Addr, Ipv4Addr)>, Option<(u16, u16)>);
 
 /// `ADDR[-ADDR][:PORT[-PORT]]` (libxt_NAT's parse_to).
 fn nat_range(arg: &str, ports_ok: bool) -> Result<NatRange, Stop> {
@@ -234,11 +235,14 @@ fn nat_range(arg: &str, ports_ok: bool) -> Result<NatRange, Stop> {
         s.parse()
             .map_err(|_| param(format!("Bad IP address \"{s}\"\n")))
     };
+    if addrs.is_empty() {
+        return Ok((None, ports));
+    }
     let (lo, hi) = match addrs.split_once('-') {
         Some((a, b)) => (ip(a)?, ip(b)?),
         None => (ip(addrs)?, ip(addrs)?),
     };
-    Ok(((lo, hi), ports))
+    Ok((Some((lo, hi)), ports))
 }
 
 fn port_range(s: &str) -> Result<(u16, u16), Stop> {
