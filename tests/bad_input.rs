@@ -283,6 +283,45 @@ a: ipvsadm -R <<EOF
 EOF
 expect contains "line 2: illegal weight specified"
 expect exit 2
+a: iptables -t nat -A INPUT -j DNAT --to-destination 1.2.3.4
+expect contains "iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain INPUT"
+expect exit 4
+a: iptables -t nat -A POSTROUTING -i eth0 -j MASQUERADE
+expect contains "Can't use -i with POSTROUTING"
+expect exit 2
+a: iptables -A INPUT -p tcp --dport 99999 -j ACCEPT
+expect matches "invalid port/service .99999. specified"
+expect exit 2
+a: iptables -A INPUT -m conntrack --ctstate SIDEWAYS -j ACCEPT
+expect contains "conntrack: Bad value for \"--ctstate\" option: \"SIDEWAYS\""
+expect exit 2
+a: iptables -A INPUT -j LOG --log-level loud
+expect contains "log-level \"loud\" unknown"
+a: iptables -A INPUT -m mac --mac-source 02:00:zz:00:00:01 -j ACCEPT
+expect contains "Bad mac address \"02:00:zz:00:00:01\""
+a: iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.999
+expect contains "Bad IP address \"10.0.0.999\""
+a: iptables -N web
+a: iptables -X web
+a: iptables -X web
+expect contains "iptables: No chain/target/match by that name."
+expect exit 1
+a: iptables-restore <<EOF
+*filter
+-A INPUT -p tcp --bogus 22 -j ACCEPT
+COMMIT
+EOF
+expect contains "Error occurred at line: 2"
+expect exit 2
+a: conntrack -L -p bogus
+expect matches "conntrack v1\\.4\\.7 \\(conntrack-tools\\): .bogus. unsupported protocol"
+expect exit 2
+a: conntrack -D -s 10.9.9.9
+expect contains "0 flow entries have been deleted."
+expect exit 1
+a: dmesg --bogus
+expect contains "dmesg: unrecognized option '--bogus'"
+expect exit 1
 a: echo 'nameserver ns1' > /etc/resolv.conf
 a: ping -c 1 nowhere
 expect contains "ping: nowhere: Temporary failure in name resolution"

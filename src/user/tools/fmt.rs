@@ -328,6 +328,7 @@ pub fn usage_with_families(sys: &mut Sys, usage: &str, to_stdout: bool, status: 
 pub fn service(port: u16) -> Option<&'static str> {
     Some(match port {
         22 => "ssh",
+        23 => "telnet",
         53 => "domain",
         80 => "http",
         443 => "https",

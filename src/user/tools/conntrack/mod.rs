@@ -167,3 +167,6 @@ pub fn tuple_filter(c: &Conn, o: &Opts) -> bool {
         && (!o.src_nat || c.has(status::SRC_NAT))
         && (!o.dst_nat || c.has(status::DST_NAT))
 }
+
+#[cfg(test)]
+mod tests;

@@ -544,4 +544,6 @@ Options:
 ";
 
 #[cfg(test)]
+mod tables_tests;
+#[cfg(test)]
 mod tests;

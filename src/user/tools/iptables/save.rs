@@ -4,7 +4,7 @@
 //! stops it, names its line number, and leaves that table as it was.
 
 use super::list::list_rules_save;
-use super::{execute, message, Stop, VERSION};
+use super::{execute, Stop, VERSION};
 use crate::kernel::netfilter::x_tables::Table;
 use crate::kernel::process::{Poll, Program, Sys};
 
@@ -104,18 +104,21 @@ impl Program for Restore {
     }
 }
 
-/// `iptables-restore [-n] [FILE]`: from the file, or standard input.
+/// `iptables-restore [-n] [-t] [FILE]`: from the file, or standard input.
 fn iptables_restore(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
-    let mut noflush = false;
+    let mut o = RestoreOpts::default();
     let mut file = None;
     for a in &args[1..] {
         match a.as_str() {
-            "-n" | "--noflush" => noflush = true,
+            "-n" | "--noflush" => o.noflush = true,
+            "-t" | "--test" => o.test = true,
             "-c" | "--counters" | "-w" | "--wait" => {}
             f if !f.starts_with('-') => file = Some(f.to_string()),
             other => {
-                sys.eprint(&format!("iptables-restore: unknown option -- '{other}'\n"));
-                return 1;
+                sys.eprint(&format!(
+                    "iptables-restore v{VERSION}: unknown option \"{other}\"\n{TRY_RESTORE}"
+                ));
+                return 2;
             }
         }
     }
@@ -129,74 +132,137 @@ fn iptables_restore(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
         },
         None => stdin.to_string(),
     };
-    match restore(sys, &text, noflush) {
+    match restore(sys, &text, o) {
         Ok(()) => 0,
-        Err(msg) => {
+        Err((msg, code)) => {
             sys.eprint(&msg);
-            1
+            code
         }
     }
 }
 
-/// Reads the file a table at a time; a table is applied at its COMMIT.
-fn restore(sys: &mut Sys, text: &str, noflush: bool) -> Result<(), String> {
-    let mut table: Option<(String, Table, usize)> = None;
+const TRY_RESTORE: &str =
+    "Try `iptables-restore -h' or 'iptables-restore --help' for more information.\n";
+
+#[derive(Clone, Copy, Default)]
+struct RestoreOpts {
+    noflush: bool,
+    /// `--test`: parse everything, change nothing.
+    test: bool,
+}
+
+/// A table being read: its name, how it was before (to go back to on an error or a test).
+struct Pending {
+    name: String,
+    before: Table,
+}
+
+/// Reads the file a table at a time; a table is applied at its COMMIT. The first error
+/// stops everything, leaving the tables committed before it as they are now.
+fn restore(sys: &mut Sys, text: &str, o: RestoreOpts) -> Result<(), (String, i32)> {
+    let mut pending: Option<Pending> = None;
+    let mut lines = 0;
     for (n, raw) in text.lines().enumerate() {
         let line_no = n + 1;
+        lines = line_no;
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(name) = line.strip_prefix('*') {
-            if table.is_some() {
-                return Err(format!("iptables-restore: line {line_no} failed\n"));
+        let step = restore_line(sys, line, o, &mut pending);
+        if let Err(stop) = step {
+            if let Some(p) = pending.take() {
+                if let Some(t) = sys.k.nf.table_mut(&p.name) {
+                    *t = p.before;
+                }
             }
-            let Some(t) = sys.k.nf.table(name).cloned() else {
-                return Err(format!(
-                    "iptables-restore v{VERSION}: Table '{name}' does not exist\nError occurred at line: {line_no}\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n"
-                ));
-            };
-            let backup = t.clone();
-            if !noflush {
-                flush_table(sys, name);
-            }
-            table = Some((name.to_string(), backup, line_no));
-            continue;
-        }
-        let Some((name, backup, _)) = &table else {
-            return Err(format!("iptables-restore: line {line_no} failed\n"));
-        };
-        if line == "COMMIT" {
-            sys.k.nf.touch(name);
-            table = None;
-            continue;
-        }
-        let result = if let Some(chain) = line.strip_prefix(':') {
-            chain_line(sys, name, chain)
-        } else {
-            rule_line(sys, name, line)
-        };
-        if let Err(e) = result {
-            let name = name.clone();
-            let backup = backup.clone();
-            if let Some(t) = sys.k.nf.table_mut(&name) {
-                *t = backup;
-            }
-            return Err(format!("{e}iptables-restore: line {line_no} failed\n"));
+            return Err(restore_error(stop, line_no));
         }
     }
-    match table {
-        Some((name, backup, _)) => {
-            if let Some(t) = sys.k.nf.table_mut(&name) {
-                *t = backup;
+    match pending {
+        Some(p) => {
+            if let Some(t) = sys.k.nf.table_mut(&p.name) {
+                *t = p.before;
             }
-            let last = text.lines().count();
-            Err(format!(
-                "iptables-restore: COMMIT expected at line {}\n",
-                last + 1
+            Err((
+                format!("iptables-restore: COMMIT expected at line {}\n", lines + 1),
+                1,
             ))
         }
         None => Ok(()),
+    }
+}
+
+/// One line of the file.
+fn restore_line(
+    sys: &mut Sys,
+    line: &str,
+    o: RestoreOpts,
+    pending: &mut Option<Pending>,
+) -> Result<(), Stop> {
+    if let Some(name) = line.strip_prefix('*') {
+        let Some(t) = sys.k.nf.table(name).cloned() else {
+            return Err(Stop::Param(format!(
+                "iptables-restore: line {{LINE}} table name '{name}' invalid"
+            )));
+        };
+        *pending = Some(Pending {
+            name: name.to_string(),
+            before: t,
+        });
+        if !o.noflush {
+            flush_table(sys, name);
+        }
+        return Ok(());
+    }
+    let Some(p) = pending.as_ref() else {
+        return Err(Stop::Hint(format!("Bad argument `{line}'\n")));
+    };
+    let name = p.name.clone();
+    if line == "COMMIT" {
+        let p = pending.take();
+        match (o.test, p) {
+            (true, Some(p)) => {
+                if let Some(t) = sys.k.nf.table_mut(&p.name) {
+                    *t = p.before;
+                }
+            }
+            _ => sys.k.nf.touch(&name),
+        }
+        return Ok(());
+    }
+    match line.strip_prefix(':') {
+        Some(chain) => chain_line(sys, &name, chain),
+        None => rule_line(sys, &name, line),
+    }
+}
+
+/// How iptables-restore reports what stopped it at line `n`.
+fn restore_error(stop: Stop, n: usize) -> (String, i32) {
+    let located = |msg: &str| {
+        let msg = msg.replace("{LINE}", &n.to_string());
+        format!(
+            "iptables-restore v{VERSION}: {}\nError occurred at line: {n}\n{TRY_RESTORE}",
+            msg.trim_end_matches('\n')
+        )
+    };
+    match stop {
+        Stop::Param(msg) | Stop::Incompatible(msg) => (located(&msg), 2),
+        Stop::Version(msg) => (located(&msg), 3),
+        Stop::Hint(line) => (
+            format!("{}Error occurred at line: {n}\n{TRY_RESTORE}", line),
+            2,
+        ),
+        Stop::Kernel(msg) => {
+            let msg = msg.trim_end_matches(" Run `dmesg' for more information.");
+            (format!("iptables-restore: line {n} failed: {msg}\n"), 1)
+        }
+        Stop::Batch(msg) => (
+            format!("iptables-restore v{VERSION}: \nline {n}: {msg}\n"),
+            4,
+        ),
+        Stop::Netstep(msg) => (format!("netstep: line {n}: {msg}\n"), 1),
+        Stop::Done(_) => (String::new(), 0),
     }
 }
 
@@ -212,7 +278,7 @@ fn flush_table(sys: &mut Sys, name: &str) {
 }
 
 /// `:CHAIN POLICY [p:b]` (or `-` for a user-defined chain).
-fn chain_line(sys: &mut Sys, table: &str, text: &str) -> Result<(), String> {
+fn chain_line(sys: &mut Sys, table: &str, text: &str) -> Result<(), Stop> {
     let mut words = text.split_whitespace();
     let name = words.next().unwrap_or("");
     let policy = words.next().unwrap_or("-");
@@ -227,21 +293,13 @@ fn chain_line(sys: &mut Sys, table: &str, text: &str) -> Result<(), String> {
         "-" => args.extend(["-N".to_string(), name.to_string()]),
         p => args.extend(["-P".to_string(), name.to_string(), p.to_string()]),
     }
-    run_line(sys, &args)
+    execute(sys, &args)
 }
 
-fn rule_line(sys: &mut Sys, table: &str, line: &str) -> Result<(), String> {
-    let words = crate::user::shell::lexer::split_words(line).map_err(|e| format!("{e}\n"))?;
+fn rule_line(sys: &mut Sys, table: &str, line: &str) -> Result<(), Stop> {
+    let words = crate::user::shell::lexer::split_words(line)
+        .map_err(|_| Stop::Hint(format!("Bad argument `{line}'\n")))?;
     let mut args = vec!["iptables".to_string(), "-t".into(), table.into()];
     args.extend(words);
-    run_line(sys, &args)
-}
-
-fn run_line(sys: &mut Sys, args: &[String]) -> Result<(), String> {
-    execute(sys, args).map_err(|stop| match stop {
-        Stop::Done(_) => String::new(),
-        other => message(&other)
-            .0
-            .replace("iptables v", "iptables-restore v"),
-    })
+    execute(sys, &args)
 }

@@ -369,7 +369,6 @@ fn kernel_refusals() {
         -t mangle -R PREROUTING 1 -j ACCEPT | Index of replacement too big.
         -t mangle -I PREROUTING 2 -j ACCEPT | Index of insertion too big.
         -t mangle -A FOO -j ACCEPT | No chain/target/match by that name.
-        -t mangle -L FOO | No chain/target/match by that name.
         -t mangle -F FOO | No chain/target/match by that name.
         -A PREROUTING -j ACCEPT | No chain/target/match by that name.
         -t mangle -P FOO ACCEPT | Bad built-in chain name.

@@ -165,7 +165,7 @@ pub(super) fn udp_ports(name: &str, arg: &str) -> Result<(u16, u16), Stop> {
 
 /// getservbyname over the services netstep knows (fmt::service's list).
 fn service_port(name: &str) -> Option<u16> {
-    [22, 53, 80, 443, 514, 8080]
+    [22, 23, 53, 80, 443, 514, 8080]
         .into_iter()
         .find(|p| fmt::service(*p) == Some(name))
 }
