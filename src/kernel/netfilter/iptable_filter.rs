@@ -2,7 +2,7 @@
 //! priority 0, where rules ACCEPT, DROP or REJECT packets; LOG lines go to the kernel log.
 
 use super::x_tables::{Decision, Outcome, Table};
-use super::{dev_names, ipt_reject, view, Hook, Skb, Verdict};
+use super::{ctstate_of, ipt_reject, view, Hook, Skb, Verdict};
 use crate::kernel::Kernel;
 use crate::sim::Ctx;
 use crate::why;
@@ -42,10 +42,17 @@ pub fn run_table(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb, id: T
 
 /// Runs the chain and reports its decision (with the trace's reason).
 pub fn decide(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb, id: TableId) -> Outcome {
-    let names = dev_names(k, skb);
     let mut mark = skb.mark;
-    let v = view(k, skb, &names);
-    let decision = table_mut(k, id).run(hook.chain(), &v, &mut mark);
+    let ctstate = ctstate_of(k, skb);
+    // The names are borrowed from the devices while the table (another field) runs.
+    let name = |d: Option<usize>| d.and_then(|i| k.devs.get(i)).map(|d| d.name.as_str());
+    let v = view(ctstate, skb, (name(skb.iif), name(skb.oif)));
+    let table = match id {
+        TableId::Filter => &mut k.nf.filter,
+        TableId::Nat => &mut k.nf.nat,
+        TableId::Mangle => &mut k.nf.mangle,
+    };
+    let decision = table.run(hook.chain(), &v, &mut mark);
     skb.mark = mark;
     for line in &decision.logs {
         k.nf.log(ctx.now, line.clone());

@@ -54,8 +54,11 @@ pub fn nat_hook(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Ver
         }
         _ => {}
     }
-    let pkt = skb.make_writable();
-    nf_nat::packet(&k.nf.ct, r.id, r.dir, m, pkt);
+    // Copy the packet only when its mapping changes this side in this direction.
+    let st = k.nf.ct.conns.get(&r.id).map_or(0, |c| c.status);
+    if nf_nat::needs(st, r.dir, m) {
+        nf_nat::packet(&k.nf.ct, r.id, r.dir, m, skb.make_writable());
+    }
     Verdict::Accept
 }
 

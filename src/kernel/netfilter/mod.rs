@@ -221,6 +221,9 @@ pub struct Netfilter {
     /// The tables a command has changed, in that order (iptables-nft creates a table on
     /// first use; iptables-save lists those).
     pub touched: Vec<&'static str>,
+    /// Some table has a rule or a DROP policy, or conntrack runs: the hooks have work. Kept
+    /// by `refresh`, so a host without rules pays one test per hook.
+    active: bool,
 }
 
 impl Default for Netfilter {
@@ -232,6 +235,7 @@ impl Default for Netfilter {
             ct: nf_conntrack::Conntrack::default(),
             klog: Vec::new(),
             touched: Vec::new(),
+            active: false,
         }
     }
 }
@@ -243,10 +247,11 @@ impl Netfilter {
     /// Nothing registered would look at a packet: no rules, every policy ACCEPT, no
     /// connection tracked. The hooks are skipped (the fast path a plain host takes).
     pub fn idle(&self) -> bool {
-        !self.ct.enabled && self.filter.is_idle() && self.nat.is_idle() && self.mangle.is_idle()
+        !self.active
     }
 
-    /// Conntrack tracks while a rule needs it (a NAT target, a state match), as iptables-nft
+    /// After any change to the tables: whether the hooks have work, and whether conntrack
+    /// tracks. Conntrack tracks while a rule needs it (a NAT target, a state match), as iptables-nft
     /// registers its hooks only then; the entries it made stay until they expire.
     pub fn refresh(&mut self) {
         let needs = |t: &x_tables::Table| {
@@ -256,6 +261,10 @@ impl Netfilter {
             })
         };
         self.ct.enabled = needs(&self.nat) || needs(&self.filter) || needs(&self.mangle);
+        self.active = self.ct.enabled
+            || !self.filter.is_idle()
+            || !self.nat.is_idle()
+            || !self.mangle.is_idle();
     }
 
     pub fn table(&self, name: &str) -> Option<&x_tables::Table> {
@@ -293,30 +302,32 @@ impl Netfilter {
     }
 }
 
-/// The packet view the matches read, with the connection's state for `--ctstate`.
-pub fn view<'s>(k: &Kernel, skb: &'s Skb, names: &'s (String, String)) -> xt_match::PacketView<'s> {
+/// The ctstate bits of the packet's connection (INVALID: conntrack runs but could not track
+/// it; UNTRACKED: it does not run, or IPVS took the packet).
+pub fn ctstate_of(k: &Kernel, skb: &Skb) -> u8 {
     use xt_match::ctstate;
-    let ctstate = match skb.ct {
+    match skb.ct {
         Some(c) => k.nf.ct.ctstate(c),
         None if skb.untracked || !k.nf.ct.enabled => ctstate::UNTRACKED,
         None => ctstate::INVALID,
-    };
+    }
+}
+
+/// The packet view the matches read: its bytes, device names, mark, ctstate and Ethernet
+/// header.
+pub fn view<'s>(
+    ctstate: u8,
+    skb: &'s Skb,
+    (iif, oif): (Option<&'s str>, Option<&'s str>),
+) -> xt_match::PacketView<'s> {
     xt_match::PacketView {
         pkt: &skb.data,
-        iif: skb.iif.map(|_| names.0.as_str()),
-        oif: skb.oif.map(|_| names.1.as_str()),
+        iif,
+        oif,
         mark: skb.mark,
         ctstate,
         mac_header: skb.mac,
     }
-}
-
-/// The names of the skb's devices (the matches compare names, as `-i eth+` does).
-pub fn dev_names(k: &Kernel, skb: &Skb) -> (String, String) {
-    (
-        skb.iif.map(|i| k.dev_name(i)).unwrap_or_default(),
-        skb.oif.map(|i| k.dev_name(i)).unwrap_or_default(),
-    )
 }
 
 #[cfg(test)]

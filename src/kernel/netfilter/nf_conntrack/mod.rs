@@ -11,11 +11,13 @@ pub mod proto_icmp;
 pub mod proto_tcp;
 pub mod proto_udp;
 pub mod show;
+pub mod slab;
 pub mod tuple;
 
 use crate::sim::time::SEC;
 use crate::sim::Time;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
 pub use tuple::Tuple;
 
 /// The two directions of a connection.
@@ -113,11 +115,15 @@ pub struct Stats {
 pub struct Conntrack {
     /// Loaded (modprobe nf_conntrack): something asked for it.
     pub enabled: bool,
-    /// By id, the order `conntrack -L` lists them in.
-    pub conns: BTreeMap<u32, Conn>,
+    /// By id (a slot), the order `conntrack -L` lists them in.
+    pub conns: slab::ConnSlab,
     /// Both tuples of every confirmed connection → id << 1 | direction.
     hash: HashMap<Tuple, u32>,
-    next_id: u32,
+    /// nf_nat_bysource: source-NATed connections by their original source (protocol,
+    /// address, port), so a client's next connection finds its mapping without a search.
+    bysource: HashMap<(u8, Ipv4Addr, u16), u32>,
+    /// Confirmed connections (nf_conntrack_count).
+    confirmed: usize,
     pub stats: Stats,
     /// When the next collection pass is due.
     next_gc: Time,
@@ -130,9 +136,10 @@ impl Default for Conntrack {
     fn default() -> Conntrack {
         Conntrack {
             enabled: false,
-            conns: BTreeMap::new(),
+            conns: slab::ConnSlab::default(),
             hash: HashMap::new(),
-            next_id: 1,
+            bysource: HashMap::new(),
+            confirmed: 0,
             stats: Stats::default(),
             next_gc: Time::ZERO,
             clock: Time::ZERO,
@@ -154,10 +161,17 @@ pub enum Refused {
 
 impl Conntrack {
     pub fn count(&self) -> usize {
-        self.conns
-            .values()
-            .filter(|c| c.has(status::CONFIRMED))
-            .count()
+        self.confirmed
+    }
+
+    /// The connection a source NAT gave this original source (protocol, address, port).
+    pub fn by_source(&self, key: (u8, Ipv4Addr, u16)) -> Option<&Conn> {
+        self.conns.get(self.bysource.get(&key)?)
+    }
+
+    fn source_key(c: &Conn) -> (u8, Ipv4Addr, u16) {
+        let o = &c.tuple[ORIGINAL];
+        (o.proto, o.src, o.sport)
     }
 
     /// The confirmed connection a tuple belongs to, and in which direction; an expired one
@@ -170,6 +184,11 @@ impl Conntrack {
             return None;
         }
         Some((id, (v & 1) as usize))
+    }
+
+    /// The connection and direction of a tuple, expired or not (for reading, not tracking).
+    pub fn lookup(&self, t: &Tuple) -> Option<(u32, usize)> {
+        self.hash.get(t).map(|v| (v >> 1, (v & 1) as usize))
     }
 
     /// Whether a tuple is in use by a confirmed connection other than `except`
@@ -187,8 +206,7 @@ impl Conntrack {
             self.stats.drop += 1;
             return Err(Refused::TableFull);
         }
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
+        let id = self.conns.vacant();
         self.conns.insert(
             id,
             Conn {
@@ -216,7 +234,7 @@ impl Conntrack {
             .conns
             .iter()
             .find(|(_, c)| c.has(status::CONFIRMED) && !c.has(status::ASSURED))
-            .map(|(id, _)| *id);
+            .map(|(id, _)| id);
         match victim {
             Some(id) => {
                 self.stats.early_drop += 1;
@@ -246,8 +264,13 @@ impl Conntrack {
         for (dir, t) in tuples.iter().enumerate() {
             self.hash.insert(*t, id << 1 | dir as u32);
         }
+        self.confirmed += 1;
         if let Some(c) = self.conns.get_mut(&id) {
             c.status |= status::CONFIRMED;
+            if c.has(status::SRC_NAT_DONE) {
+                let key = Self::source_key(c);
+                self.bysource.insert(key, id);
+            }
         }
         self.stats.insert += 1;
         self.events.new_conn(self.conns.get(&id), now);
@@ -269,10 +292,15 @@ impl Conntrack {
     pub fn delete(&mut self, id: u32) -> Option<Conn> {
         let c = self.conns.remove(&id)?;
         if c.has(status::CONFIRMED) {
+            self.confirmed -= 1;
             for t in &c.tuple {
                 if self.hash.get(t).is_some_and(|v| v >> 1 == id) {
                     self.hash.remove(t);
                 }
+            }
+            let key = Self::source_key(&c);
+            if self.bysource.get(&key) == Some(&id) {
+                self.bysource.remove(&key);
             }
             self.events.destroy(&c);
         }
@@ -314,7 +342,7 @@ impl Conntrack {
             .conns
             .iter()
             .filter(|(_, c)| c.has(status::CONFIRMED) && c.timeout <= now)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         for id in dead {
             self.delete(id);
@@ -347,7 +375,7 @@ impl Conntrack {
 
     /// `conntrack -F`: everything goes, with its DESTROY event.
     pub fn flush(&mut self) -> usize {
-        let ids: Vec<u32> = self.conns.keys().copied().collect();
+        let ids: Vec<u32> = self.conns.keys().collect();
         ids.into_iter().filter_map(|id| self.delete(id)).count()
     }
 
@@ -356,7 +384,6 @@ impl Conntrack {
         self.conns
             .iter()
             .filter(move |(_, c)| c.has(status::CONFIRMED) && c.timeout > now)
-            .map(|(id, c)| (*id, c))
     }
 
     /// Seconds left before a connection expires, as the kernel reports them (rounded down).
@@ -366,7 +393,7 @@ impl Conntrack {
 
     /// Bytes of memory per tracked connection: the entry, its two hash slots.
     pub fn entry_bytes() -> usize {
-        std::mem::size_of::<Conn>() + 4 + 2 * (std::mem::size_of::<Tuple>() + 4)
+        std::mem::size_of::<Conn>() + 4 + 2 * (std::mem::size_of::<Tuple>() + 4) + 16
     }
 }
 

@@ -45,16 +45,19 @@ fn replace(pkt: &mut [u8], at: usize, old: &[u8], new: &[u8]) {
     pkt[at..at + 2].copy_from_slice(&out.to_be_bytes());
 }
 
-/// Overwrites `len` bytes at `at` with `new`, updating the checksums at `sums` (None: a UDP
-/// checksum of 0, which means "none", stays 0).
-fn set(pkt: &mut [u8], at: usize, new: &[u8], sums: &[usize]) {
-    let Some(old) = pkt.get(at..at + new.len()).map(<[u8]>::to_vec) else {
+/// Overwrites the bytes at `at` with `new`, updating the checksums at `sums` (a UDP
+/// checksum of 0, which means "none", is never given here, so it stays 0). Allocates
+/// nothing: it runs for every NATed packet.
+fn set<const N: usize>(pkt: &mut [u8], at: usize, new: [u8; N], sums: [Option<usize>; 2]) {
+    let Some(cur) = pkt.get(at..at + N) else {
         return;
     };
-    for &s in sums {
-        replace(pkt, s, &old, new);
+    let mut old = [0u8; N];
+    old.copy_from_slice(cur);
+    for s in sums.into_iter().flatten() {
+        replace(pkt, s, &old, &new);
     }
-    pkt[at..at + new.len()].copy_from_slice(new);
+    pkt[at..at + N].copy_from_slice(&new);
 }
 
 /// nf_nat_ipv4_manip_pkt: rewrites the IPv4 packet at `off` in `pkt` (0 for the packet
@@ -77,15 +80,16 @@ pub fn manip_pkt(pkt: &mut [u8], off: usize, target: &Tuple, manip: Manip) {
         17 if pkt.get(l4 + 6..l4 + 8).is_some_and(|c| c != [0, 0]) => Some(l4 + 6),
         _ => None,
     };
-    let mut sums = vec![off + 10];
-    sums.extend(l4sum);
-    set(pkt, addr_at, &addr.octets(), &sums);
+    set(pkt, addr_at, addr.octets(), [Some(off + 10), l4sum]);
     match proto {
-        6 | 17 if pkt.len() >= l4 + 4 => {
-            set(pkt, port_at, &port.to_be_bytes(), &sums[1..]);
-        }
+        6 | 17 if pkt.len() >= l4 + 4 => set(pkt, port_at, port.to_be_bytes(), [l4sum, None]),
         1 if is_echo_like(pkt.get(l4).copied()) => {
-            set(pkt, l4 + 4, &target.sport.to_be_bytes(), &[l4 + 2]);
+            set(
+                pkt,
+                l4 + 4,
+                target.sport.to_be_bytes(),
+                [Some(l4 + 2), None],
+            );
         }
         _ => {}
     }

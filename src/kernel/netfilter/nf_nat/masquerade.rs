@@ -34,7 +34,7 @@ pub fn address_gone(ct: &mut Conntrack, dev: usize, addr: Ipv4Addr) -> usize {
         .filter(|(_, c)| {
             c.masq_dev == Some(dev as u16) && c.has(status::SRC_NAT) && c.tuple[REPLY].dst == addr
         })
-        .map(|(id, _)| *id)
+        .map(|(id, _)| id)
         .collect();
     doomed.iter().filter(|id| ct.delete(**id).is_some()).count()
 }

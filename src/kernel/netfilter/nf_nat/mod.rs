@@ -133,14 +133,9 @@ pub fn unique_tuple(
 /// find_appropriate_src: a connection from the same source address and port that was
 /// already mapped gives its mapping again (so one client keeps one outside address).
 fn appropriate_src(ct: &Conntrack, orig: &Tuple, range: &Range, now: Time) -> Option<Tuple> {
-    let c = ct.conns.values().find(|c| {
-        let o = c.tuple[0];
-        c.has(status::SRC_NAT_DONE)
-            && c.timeout > now
-            && o.proto == orig.proto
-            && o.src == orig.src
-            && o.sport == orig.sport
-    })?;
+    let c = ct
+        .by_source((orig.proto, orig.src, orig.sport))
+        .filter(|c| c.timeout > now)?;
     let mapped = c.tuple[REPLY];
     let mut t = *orig;
     set_side(&mut t, Manip::Src, Some(mapped.dst), Some(mapped.dport));
@@ -229,10 +224,12 @@ fn unique_port(
 impl Conntrack {
     /// The original tuple of the connection whose REPLY tuple is `reply` (who holds a mapping).
     pub fn conns_by_reply(&self, reply: &Tuple, now: Time) -> Option<Tuple> {
-        self.conns
-            .values()
-            .find(|c| c.tuple[REPLY] == *reply && c.timeout > now && c.has(status::CONFIRMED))
-            .map(|c| c.tuple[0])
+        let (id, dir) = self.lookup(reply)?;
+        let c = self
+            .conns
+            .get(&id)
+            .filter(|c| c.timeout > now && dir == REPLY)?;
+        Some(c.tuple[0])
     }
 }
 

@@ -122,7 +122,7 @@ fn icmp_ids_move_and_a_destination_keeps_its_port() {
 fn packets_are_rewritten_each_way_after_the_mapping() {
     let (mut ct, mut rng) = (Conntrack::default(), Rng::new(1));
     connect(&mut ct, &mut rng, tuple(2, 40000), &masq()).expect("a");
-    let id = ct.conns.keys().next().copied().expect("id");
+    let id = ct.conns.keys().next().expect("id");
     let mut out = segment((Ipv4Addr::new(10, 0, 0, 2), 40000), (SRV, 80), "S");
     assert!(packet(&ct, id, 0, Manip::Src, &mut out));
     assert_eq!(&out[12..16], &R1.octets());
@@ -142,7 +142,7 @@ fn packets_are_rewritten_each_way_after_the_mapping() {
 fn an_icmp_error_is_translated_inside_and_out() {
     let (mut ct, mut rng) = (Conntrack::default(), Rng::new(1));
     connect(&mut ct, &mut rng, tuple(2, 40000), &masq()).expect("a");
-    let id = ct.conns.keys().next().copied().expect("id");
+    let id = ct.conns.keys().next().expect("id");
     // The server's port unreachable about r1's packet (as the server saw it).
     let quoted = segment((R1, 40000), (SRV, 80), "S");
     let body = crate::kernel::icmp::build(3, 3, [0; 4], &quoted[..28]);

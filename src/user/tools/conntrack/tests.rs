@@ -111,7 +111,7 @@ fn events_print_until_interrupted() {
         err: String::new(),
     };
     assert!(matches!(p.poll(&mut sys), Poll::Wait(None)));
-    let id = *sys.k.nf.ct.conns.keys().next().expect("one");
+    let id = sys.k.nf.ct.conns.keys().next().expect("one");
     sys.k.nf.ct.delete(id);
     assert!(matches!(p.poll(&mut sys), Poll::Wait(None)));
     assert_eq!(p.interrupt(&mut sys), 0);

@@ -132,7 +132,9 @@ fn iptables_restore(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
         },
         None => stdin.to_string(),
     };
-    match restore(sys, &text, o) {
+    let r = restore(sys, &text, o);
+    sys.k.nf.refresh();
+    match r {
         Ok(()) => 0,
         Err((msg, code)) => {
             sys.eprint(&msg);
