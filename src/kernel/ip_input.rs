@@ -23,9 +23,7 @@ pub fn ip_rcv(
     };
     let mut skb = Skb::new(pkt);
     skb.iif = Some(dev);
-    skb.mac = mac
-        .and_then(|m| m.get(..14))
-        .and_then(|m| m.try_into().ok());
+    skb.mac = mac.and_then(|m| m.get(..14));
     if nf_hook(k, ctx, Hook::PreRouting, &mut skb) != Verdict::Accept {
         return;
     }

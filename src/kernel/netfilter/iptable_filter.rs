@@ -13,7 +13,7 @@ pub fn table() -> Table {
 
 /// The hook function: runs the hook's chain, when it has anything to say.
 pub fn filter_hook(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Verdict {
-    if k.nf.filter.is_idle() {
+    if !k.nf.busy.filter {
         return Verdict::Accept;
     }
     run_table(k, ctx, hook, skb, TableId::Filter)

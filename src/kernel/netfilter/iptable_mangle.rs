@@ -17,7 +17,7 @@ pub fn table() -> Table {
 }
 
 pub fn mangle_hook(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Verdict {
-    if k.nf.mangle.is_idle() {
+    if !k.nf.busy.mangle {
         return Verdict::Accept;
     }
     run_table(k, ctx, hook, skb, TableId::Mangle)

@@ -32,7 +32,7 @@ pub fn nat_hook(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Ver
     let Some(r) = skb.ct else {
         return Verdict::Accept;
     };
-    if k.nf.nat.is_idle() && !has_nat(k, r.id) {
+    if !k.nf.busy.nat && !has_nat(k, r.id) {
         return Verdict::Accept;
     }
     let m = manip_of(hook);

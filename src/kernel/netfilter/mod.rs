@@ -74,7 +74,7 @@ pub struct Skb<'a> {
     pub ct: Option<CtRef>,
     /// IPVS took charge of it: conntrack leaves it alone (ip_vs_notrack).
     pub untracked: bool,
-    pub mac: Option<[u8; 14]>,
+    pub mac: Option<&'a [u8]>,
 }
 
 impl<'a> Skb<'a> {
@@ -192,12 +192,20 @@ pub fn ops(hook: Hook) -> &'static [Op] {
     }
 }
 
-/// nf_hook_slow: runs the hook's functions until one does not accept. A connection that was
-/// new with this packet and is dropped before its confirmation is forgotten with it.
+/// nf_hook: nothing registered has work (no rules, no conntrack, no virtual service), so the
+/// packet goes on at the cost of one test, as the kernel's static keys make it; else the
+/// slow path.
+#[inline]
 pub fn nf_hook(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Verdict {
     if k.nf.idle() && k.ipvs.idle() {
         return Verdict::Accept;
     }
+    nf_hook_slow(k, ctx, hook, skb)
+}
+
+/// nf_hook_slow: runs the hook's functions until one does not accept. A connection that was
+/// new with this packet and is dropped before its confirmation is forgotten with it.
+fn nf_hook_slow(k: &mut Kernel, ctx: &mut Ctx, hook: Hook, skb: &mut Skb) -> Verdict {
     for o in ops(hook) {
         let v = (o.run)(k, ctx, hook, skb);
         if v != Verdict::Accept {
@@ -224,6 +232,16 @@ pub struct Netfilter {
     /// Some table has a rule or a DROP policy, or conntrack runs: the hooks have work. Kept
     /// by `refresh`, so a host without rules pays one test per hook.
     active: bool,
+    /// Which tables have work, each one flag for the same reason.
+    pub busy: Busy,
+}
+
+/// The tables with a rule or a DROP policy.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Busy {
+    pub filter: bool,
+    pub nat: bool,
+    pub mangle: bool,
 }
 
 impl Default for Netfilter {
@@ -236,6 +254,7 @@ impl Default for Netfilter {
             klog: Vec::new(),
             touched: Vec::new(),
             active: false,
+            busy: Busy::default(),
         }
     }
 }
@@ -261,10 +280,12 @@ impl Netfilter {
             })
         };
         self.ct.enabled = needs(&self.nat) || needs(&self.filter) || needs(&self.mangle);
-        self.active = self.ct.enabled
-            || !self.filter.is_idle()
-            || !self.nat.is_idle()
-            || !self.mangle.is_idle();
+        self.busy = Busy {
+            filter: !self.filter.is_idle(),
+            nat: !self.nat.is_idle(),
+            mangle: !self.mangle.is_idle(),
+        };
+        self.active = self.ct.enabled || self.busy.filter || self.busy.nat || self.busy.mangle;
     }
 
     pub fn table(&self, name: &str) -> Option<&x_tables::Table> {

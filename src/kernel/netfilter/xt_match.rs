@@ -37,7 +37,7 @@ pub struct PacketView<'a> {
     pub mark: u32,
     pub ctstate: u8,
     /// The Ethernet header it came in with (`-m mac` reads its source; LOG prints it).
-    pub mac_header: Option<[u8; 14]>,
+    pub mac_header: Option<&'a [u8]>,
 }
 
 impl<'a> PacketView<'a> {
@@ -191,7 +191,7 @@ impl Match {
             Match::Comment(_) => true,
             Match::Mac { addr, invert } => v
                 .mac_header
-                .is_some_and(|h| (h[6..12] == addr[..]) != *invert),
+                .is_some_and(|h| (h.get(6..12) == Some(&addr[..])) != *invert),
             Match::Mark {
                 value,
                 mask,

@@ -91,7 +91,7 @@ impl LogOpts {
             v.iif.unwrap_or(""),
             v.oif.unwrap_or("")
         );
-        if let (Some(_), Some(mac)) = (v.iif, &v.mac_header) {
+        if let (Some(_), Some(mac)) = (v.iif, v.mac_header) {
             s.push_str("MAC=");
             let hex: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
             s.push_str(&hex.join(":"));

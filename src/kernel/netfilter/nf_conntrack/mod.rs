@@ -6,6 +6,7 @@
 //! expired entry deletes it, and a collection pass runs when its time comes.
 
 pub mod events;
+pub mod hash;
 pub mod hooks;
 pub mod proto_icmp;
 pub mod proto_tcp;
@@ -16,7 +17,6 @@ pub mod tuple;
 
 use crate::sim::time::SEC;
 use crate::sim::Time;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 pub use tuple::Tuple;
 
@@ -118,10 +118,10 @@ pub struct Conntrack {
     /// By id (a slot), the order `conntrack -L` lists them in.
     pub conns: slab::ConnSlab,
     /// Both tuples of every confirmed connection → id << 1 | direction.
-    hash: HashMap<Tuple, u32>,
+    hash: hash::TupleMap<Tuple, u32>,
     /// nf_nat_bysource: source-NATed connections by their original source (protocol,
     /// address, port), so a client's next connection finds its mapping without a search.
-    bysource: HashMap<(u8, Ipv4Addr, u16), u32>,
+    bysource: hash::TupleMap<(u8, Ipv4Addr, u16), u32>,
     /// Confirmed connections (nf_conntrack_count).
     confirmed: usize,
     pub stats: Stats,
@@ -137,8 +137,8 @@ impl Default for Conntrack {
         Conntrack {
             enabled: false,
             conns: slab::ConnSlab::default(),
-            hash: HashMap::new(),
-            bysource: HashMap::new(),
+            hash: hash::TupleMap::default(),
+            bysource: hash::TupleMap::default(),
             confirmed: 0,
             stats: Stats::default(),
             next_gc: Time::ZERO,
