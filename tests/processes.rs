@@ -57,6 +57,42 @@ expect not contains "ping statistics"
 expect exit 137
 "#;
 
+/// `$?` is the terminal shell's: it survives from one line of a node to the next, each node
+/// keeps its own, and a background line leaves 0 (issue 14, item 10).
+const STATUS_LAB: &str = r#"
+host a b
+a: false
+b: true
+a: echo $?
+expect contains "1"
+b: echo $?
+expect contains "0"
+a: grep nothing /etc/hostname
+expect exit 1
+a: echo "last: $?"
+expect contains "last: 1"
+a: echo again $?
+expect contains "again 0"
+a: false
+a: sleep 1 &
+a: echo $?
+expect contains "0"
+"#;
+
+#[test]
+fn exit_status_survives_between_lines() {
+    let lines = parse_lab("status.lab", STATUS_LAB).expect("parses");
+    let mut out = Vec::new();
+    let mut runner = Runner::new(LabOptions::default(), &mut out);
+    let result = runner.run(&lines);
+    drop(runner);
+    assert!(
+        result.is_ok(),
+        "{result:?}\n{}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
 #[test]
 fn ps_kill_pidof_pkill() {
     let lines = parse_lab("processes.lab", LAB).expect("parses");

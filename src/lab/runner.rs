@@ -64,6 +64,8 @@ pub struct Runner<'a> {
     trace_pos: usize,
     last: Option<(String, i32)>,
     expects: usize,
+    /// Each node's terminal shell's `$?`: the status of its last line (0 after `cmd &`).
+    statuses: std::collections::BTreeMap<usize, i32>,
 }
 
 /// A lab's `tap` makes a network device on the host: only with the user's word for it.
@@ -118,6 +120,7 @@ impl<'a> Runner<'a> {
             trace_pos: 0,
             last: None,
             expects: 0,
+            statuses: std::collections::BTreeMap::new(),
         }
     }
 
@@ -337,7 +340,8 @@ impl<'a> Runner<'a> {
             .and_then(|c| c.argv.first())
             .map(|w| w.text())
             .unwrap_or_else(|| "bash".into());
-        let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()));
+        let last = self.statuses.get(&n).copied().unwrap_or(0);
+        let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()).with_status(last));
         let cmdline = line.trim_end().trim_end_matches('&').trim_end();
         let pid = self
             .world
@@ -352,9 +356,11 @@ impl<'a> Runner<'a> {
                     .count()
             });
             self.flush_trace(false);
+            self.statuses.insert(n, 0);
             return self.record(format!("[{jobs}] {pid}\n"), 0);
         }
         let status = self.foreground(n, pid)?;
+        self.statuses.insert(n, status);
         let output = self.take_output(n, pid);
         self.reap(n, pid);
         self.record(output, status)

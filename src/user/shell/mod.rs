@@ -92,6 +92,12 @@ impl Shell {
         }
     }
 
+    /// A line of a terminal's shell, which starts with `$?` as the previous line left it.
+    pub fn with_status(mut self, status: i32) -> Shell {
+        self.status = status;
+        self
+    }
+
     /// The subshell of a `$(…)` one level below `parent_depth`.
     fn subshell(script: Script, parent_depth: usize) -> Shell {
         let mut s = Shell::new(script, Vec::new());
