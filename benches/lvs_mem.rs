@@ -53,6 +53,7 @@ fn bytes_per_entry() -> f64 {
             inactive: false,
             template: false,
             controlled: false,
+            rearmed: false,
         });
     }
     let bytes = LIVE.load(Ordering::Relaxed) - before;

@@ -57,6 +57,10 @@ pub struct Conn {
     /// Made under a persistence template (the kernel's cp->control): conn_reuse_mode never
     /// takes it for a new connection.
     pub controlled: bool,
+    /// A template that outlived its timeout while it still controlled connections: its
+    /// timeout is now 60 s, and stays so when a new connection uses it (ip_vs_conn_expire
+    /// sets `cp->timeout = 60*HZ`).
+    pub rearmed: bool,
 }
 
 #[derive(Default)]
@@ -192,6 +196,25 @@ impl ConnTable {
         Some(c)
     }
 
+    /// ip_vs_check_template's invalidation: a template whose server is gone is rehashed with
+    /// client port 0 and virtual/destination port 0xffff, so no lookup finds it again; it
+    /// stays listed until it expires.
+    pub fn invalidate_template(&mut self, id: ConnId) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if c.vport == 0xffff {
+            return;
+        }
+        let old = pack(in_key(c));
+        (c.cport, c.vport, c.dport) = (0, 0xffff, 0xffff);
+        let new = pack(in_key(c));
+        if self.by_in.get(&old) == Some(&id) {
+            self.by_in.remove(&old);
+        }
+        self.by_in.insert(new, id);
+    }
+
     /// Ends an entry now (a reused client port: conn_reuse_mode).
     pub fn kill(&mut self, id: ConnId) -> Option<Conn> {
         self.remove(id)
@@ -223,6 +246,7 @@ mod tests {
             inactive: true,
             template: false,
             controlled: false,
+            rearmed: false,
         }
     }
 

@@ -155,7 +155,7 @@ fn new_conn(
         return None;
     }
     let persistent = svc.persistent;
-    let template = persistent.and_then(|_| find_template(k, f, &key, ctx.now));
+    let template = persistent.and_then(|_| find_template(k, ctx, f, &key));
     let (dest, reason) = match template {
         Some(d) => (d, "persistence template".to_string()),
         None => match schedule(k, f, &key, ctx) {
@@ -206,6 +206,7 @@ fn new_conn(
         inactive: true,
         template: false,
         controlled: persistent.is_some(),
+        rearmed: false,
     };
     let id = k.ipvs.conns.insert(c);
     bind(k, &key, dest, false, ctx.now);
@@ -263,18 +264,32 @@ fn template_key(svc: &Service, f: &Flow) -> (Proto, Ipv4Addr, u16, Ipv4Addr, u16
     }
 }
 
-/// A valid template's destination (its dest still in the list), with its timer restarted.
-fn find_template(k: &mut Kernel, f: &Flow, key: &SvcKey, now: crate::sim::Time) -> Option<u32> {
+/// A valid template's destination, with its timer restarted (for its own timeout: the
+/// service's persistence, or 60 s once it was re-armed). A template whose server is no
+/// longer in the service is invalidated, never honoured again (ip_vs_check_template).
+fn find_template(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, key: &SvcKey) -> Option<u32> {
     let svc = k.ipvs.rules.find(key)?;
     let tkey = template_key(svc, f);
-    let timeout = u64::from(svc.persistent?) * SEC;
+    let persistence = u64::from(svc.persistent?) * SEC;
     let id = k.ipvs.conns.find_in(&tkey)?;
-    let dest = k.ipvs.conns.conns.get(&id)?.dest;
-    svc.dests.iter().find(|d| d.id == dest)?;
+    let t = k.ipvs.conns.conns.get(&id)?;
+    let (dest, rearmed) = (t.dest, t.rearmed);
+    if !svc.dests.iter().any(|d| d.id == dest) {
+        why!(
+            ctx,
+            "ipvs",
+            "persistence template {} → {}: its server is gone, template invalidated",
+            t.caddr,
+            t.daddr
+        );
+        k.ipvs.conns.invalidate_template(id);
+        return None;
+    }
+    let timeout = if rearmed { 60 * SEC } else { persistence };
     let _ = k
         .ipvs
         .conns
-        .set_state(id, ConnState::Tcp(State::None), now, timeout);
+        .set_state(id, ConnState::Tcp(State::None), ctx.now, timeout);
     Some(dest)
 }
 
@@ -308,6 +323,7 @@ fn make_template(
         inactive: false,
         template: true,
         controlled: false,
+        rearmed: false,
     };
     why!(
         ctx,
@@ -463,6 +479,7 @@ pub fn expire(k: &mut Kernel, ctx: &mut Ctx) {
             // Still in use: re-armed for 60 s (lvs.md §1.13), not dropped.
             let again = Conn {
                 expires: ctx.now + 60 * SEC,
+                rearmed: true,
                 ..c
             };
             k.ipvs.conns.insert(again);

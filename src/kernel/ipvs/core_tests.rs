@@ -410,3 +410,51 @@ fn a_fwmark_service_takes_every_marked_port_and_one_template_covers_them() {
     let ssh = syn_in(&mut k, 2, (CLIENT, 40002), 22);
     assert_eq!(ssh.rs(), None, "{}", ssh.why);
 }
+
+/// The template of client `caddr` (port 0): its virtual port and when it expires.
+fn template_of(k: &Kernel, caddr: Ipv4Addr) -> Vec<(u16, u64)> {
+    k.ipvs
+        .conns
+        .conns
+        .values()
+        .filter(|c| c.template && c.caddr == caddr)
+        .map(|c| (c.vport, (c.expires - Time::ZERO) / MS))
+        .collect()
+}
+
+#[test]
+fn a_template_that_outlives_its_timeout_is_rearmed_for_sixty_seconds_and_stays_so() {
+    let mut k = director(&[
+        "-A -t 192.168.10.200:80 -s rr -p 300",
+        "-a -t 192.168.10.200:80 -r 192.168.10.11",
+    ]);
+    connect(&mut k, 0, (CLIENT, 40000));
+    assert!(feed(&mut k, 10, (CLIENT, 40000), "A").taken);
+    assert_eq!(template_of(&k, CLIENT), [(80, 300_000)]);
+    // At 300 s its connection (ESTABLISHED, 900 s) still lives: 60 s more, not 300.
+    expire_at(&mut k, 300_000);
+    assert_eq!(template_of(&k, CLIENT), [(80, 360_000)]);
+    // A new connection under it restarts it for its own 60 s (ip_vs_conn_put).
+    connect(&mut k, 310_000, (CLIENT, 40001));
+    assert_eq!(template_of(&k, CLIENT), [(80, 370_000)]);
+}
+
+#[test]
+fn a_template_whose_server_was_deleted_is_invalidated_not_honoured_again() {
+    let mut k = director(&[
+        "-A -t 192.168.10.200:80 -s rr -p 300",
+        "-a -t 192.168.10.200:80 -r 192.168.10.11",
+        "-a -t 192.168.10.200:80 -r 192.168.10.12",
+    ]);
+    assert_eq!(connect(&mut k, 0, (CLIENT, 40000)), RS2);
+    ipvsadm(&mut k, "ipvsadm -d -t 192.168.10.200:80 -r 192.168.10.12");
+    let fed = feed(&mut k, 1_000, (CLIENT, 40001), "S");
+    assert_eq!(fed.rs(), Some(RS1));
+    assert!(fed.why.contains("template invalidated"), "{}", fed.why);
+    // The old template is rehashed out of reach: vport 0xffff, still listed until it expires.
+    let t = template_of(&k, CLIENT);
+    assert!(t.contains(&(0xffff, 300_000)), "{t:?}");
+    // rs2 back (its counters return from the trash): the client stays on its new server.
+    ipvsadm(&mut k, "ipvsadm -a -t 192.168.10.200:80 -r 192.168.10.12");
+    assert_eq!(connect(&mut k, 2_000, (CLIENT, 40002)), RS1);
+}
