@@ -32,6 +32,10 @@ const GLOBAL_KEYS: &[(&str, i64)] = &[
     ("net.ipv4.neigh.default.retrans_time_ms", 1000),
     ("net.ipv4.neigh.default.ucast_solicit", 3),
     ("net.ipv4.tcp_syn_retries", 6),
+    ("net.ipv4.vs.conn_reuse_mode", 1),
+    ("net.ipv4.vs.expire_quiescent_template", 0),
+    ("net.ipv4.vs.lblc_expiration", 86_400),
+    ("net.ipv4.vs.lblcr_expiration", 86_400),
     ("net.netfilter.nf_conntrack_generic_timeout", 600),
     ("net.netfilter.nf_conntrack_icmp_timeout", 30),
     ("net.netfilter.nf_conntrack_max", 262_144),
@@ -72,6 +76,44 @@ pub struct Sysctl {
     pub syn_retries: u32,
     /// The net.netfilter.nf_conntrack_* values conntrack reads per packet.
     pub ct: CtSysctl,
+    /// The net.ipv4.vs.* values IPVS reads (struct netns_ipvs's sysctl fields).
+    pub vs: VsSysctl,
+}
+
+/// IPVS's knobs, in the units the code uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VsSysctl {
+    /// 0: never reuse an entry for a new SYN; 1: reuse one in TIME_WAIT or CLOSE.
+    pub conn_reuse_mode: i64,
+    /// A template whose server has weight 0 is invalidated like one whose server is gone.
+    pub expire_quiescent_template: bool,
+    /// How long lblc / lblcr keep an idle entry (and lblcr an unchanged set), in ns.
+    pub lblc_expiration: u64,
+    pub lblcr_expiration: u64,
+}
+
+impl Default for VsSysctl {
+    fn default() -> VsSysctl {
+        VsSysctl {
+            conn_reuse_mode: 1,
+            expire_quiescent_template: false,
+            lblc_expiration: 86_400 * 1_000_000_000,
+            lblcr_expiration: 86_400 * 1_000_000_000,
+        }
+    }
+}
+
+impl VsSysctl {
+    fn set(&mut self, key: &str, v: i64) {
+        let ns = u64::try_from(v).unwrap_or(0).saturating_mul(1_000_000_000);
+        match key.strip_prefix("net.ipv4.vs.") {
+            Some("conn_reuse_mode") => self.conn_reuse_mode = v,
+            Some("expire_quiescent_template") => self.expire_quiescent_template = v != 0,
+            Some("lblc_expiration") => self.lblc_expiration = ns,
+            Some("lblcr_expiration") => self.lblcr_expiration = ns,
+            _ => {}
+        }
+    }
 }
 
 /// Conntrack's knobs as fields (struct nf_conntrack_net and the per-protocol timeouts).
@@ -121,6 +163,7 @@ impl Default for Sysctl {
             rp_filter_any: false,
             default_ttl: 64,
             syn_retries: 6,
+            vs: VsSysctl::default(),
             ct: CtSysctl {
                 max: 262_144,
                 tcp_loose: true,
@@ -189,7 +232,10 @@ impl Sysctl {
         match key.as_str() {
             "net.ipv4.ip_default_ttl" => self.default_ttl = u8::try_from(v).unwrap_or(64),
             "net.ipv4.tcp_syn_retries" => self.syn_retries = u32::try_from(v).unwrap_or(6),
-            k => self.ct.set(k, v),
+            k => {
+                self.ct.set(k, v);
+                self.vs.set(k, v);
+            }
         }
         if key.ends_with(".rp_filter") {
             self.rp_filter_any = self

@@ -110,12 +110,16 @@ pub fn ip_vs_in(k: &mut Kernel, ctx: &mut Ctx, pkt: &[u8], mark: u32) -> bool {
     true
 }
 
-/// conn_reuse_mode 1: a new SYN on an entry in TIME_WAIT or CLOSE starts a new connection,
-/// unless a persistence template controls the entry (is_new_conn_expected).
+/// conn_reuse_mode 1 (net.ipv4.vs.conn_reuse_mode): a new SYN on an entry in TIME_WAIT or
+/// CLOSE starts a new connection, unless a persistence template controls the entry
+/// (is_new_conn_expected); with 0 the old entry takes it.
 fn reused(k: &mut Kernel, ctx: &mut Ctx, id: ConnId, f: &Flow) -> bool {
     let Some(seg) = &f.tcp else {
         return false;
     };
+    if k.sysctl.vs.conn_reuse_mode == 0 {
+        return false;
+    }
     let old = k
         .ipvs
         .conns
@@ -227,15 +231,16 @@ fn service_find(k: &Kernel, ctx: &mut Ctx, f: &Flow, mark: u32) -> Option<SvcKey
 
 /// The service's scheduler over its destinations, newest first.
 fn schedule(k: &mut Kernel, f: &Flow, key: &SvcKey, ctx: &Ctx) -> Result<(u32, String), String> {
-    let svc = k.ipvs.rules.find_mut(key).ok_or("no service")?;
-    let views = svc.views();
+    let views = k.ipvs.rules.find(key).ok_or("no service")?.views();
     let pkt = Packet {
         saddr: f.src,
         sport: f.sport,
         daddr: f.dst,
         now: ctx.now,
         explain: ctx.explain,
+        expiration: (k.sysctl.vs.lblc_expiration, k.sysctl.vs.lblcr_expiration),
     };
+    let svc = k.ipvs.rules.find_mut(key).ok_or("no service")?;
     svc.sched.schedule(&views, &pkt)
 }
 
@@ -274,13 +279,20 @@ fn find_template(k: &mut Kernel, ctx: &mut Ctx, f: &Flow, key: &SvcKey) -> Optio
     let id = k.ipvs.conns.find_in(&tkey)?;
     let t = k.ipvs.conns.conns.get(&id)?;
     let (dest, rearmed) = (t.dest, t.rearmed);
-    if !svc.dests.iter().any(|d| d.id == dest) {
+    let quiescent = k.sysctl.vs.expire_quiescent_template
+        && svc.dests.iter().any(|d| d.id == dest && d.weight == 0);
+    if quiescent || !svc.dests.iter().any(|d| d.id == dest) {
         why!(
             ctx,
             "ipvs",
-            "persistence template {} → {}: its server is gone, template invalidated",
+            "persistence template {} → {}: its server is {}, template invalidated",
             t.caddr,
-            t.daddr
+            t.daddr,
+            if quiescent {
+                "quiescent (weight 0)"
+            } else {
+                "gone"
+            }
         );
         k.ipvs.conns.invalidate_template(id);
         return None;

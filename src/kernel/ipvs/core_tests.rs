@@ -458,3 +458,37 @@ fn a_template_whose_server_was_deleted_is_invalidated_not_honoured_again() {
     ipvsadm(&mut k, "ipvsadm -a -t 192.168.10.200:80 -r 192.168.10.12");
     assert_eq!(connect(&mut k, 2_000, (CLIENT, 40002)), RS1);
 }
+
+#[test]
+fn the_ipvs_sysctls_are_read_where_they_matter() {
+    // conn_reuse_mode 0: the TIME_WAIT entry takes the new SYN, no new connection.
+    let mut k = time_wait_entry("-A -t 192.168.10.200:80 -s rr");
+    builtin(&mut k, "sysctl -w net.ipv4.vs.conn_reuse_mode=0");
+    let fed = feed(&mut k, 6, (CLIENT, 40000), "S");
+    assert!(!fed.why.contains("new SYN on an entry"), "{}", fed.why);
+    assert_eq!(dest(&k, RS2).stats.conns, 1, "no new connection");
+    // expire_quiescent_template 1: weight 0 invalidates a template as deletion does.
+    let mut k = director(&[
+        "-A -t 192.168.10.200:80 -s rr -p 300",
+        "-a -t 192.168.10.200:80 -r 192.168.10.11",
+        "-a -t 192.168.10.200:80 -r 192.168.10.12",
+    ]);
+    builtin(&mut k, "sysctl -w net.ipv4.vs.expire_quiescent_template=1");
+    assert_eq!(connect(&mut k, 0, (CLIENT, 40000)), RS2);
+    ipvsadm(
+        &mut k,
+        "ipvsadm -e -t 192.168.10.200:80 -r 192.168.10.12 -w 0",
+    );
+    let fed = feed(&mut k, 1_000, (CLIENT, 40001), "S");
+    assert_eq!(fed.rs(), Some(RS1));
+    assert!(
+        fed.why
+            .contains("quiescent (weight 0), template invalidated"),
+        "{}",
+        fed.why
+    );
+    // The expirations are seconds, as `sysctl -a` lists them.
+    assert_eq!(k.sysctl.get("net.ipv4.vs.lblc_expiration"), Ok(86_400));
+    builtin(&mut k, "sysctl -w net.ipv4.vs.lblcr_expiration=60");
+    assert_eq!(k.sysctl.vs.lblcr_expiration, 60 * SEC);
+}

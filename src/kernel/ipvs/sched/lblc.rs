@@ -24,7 +24,8 @@ use std::net::Ipv4Addr;
 
 const CHECK_EXPIRE_INTERVAL: u64 = 60 * SEC;
 const ENTRY_TIMEOUT: u64 = 6 * 60 * SEC;
-/// DEFAULT_EXPIRATION, the default of both lblc_expiration and lblcr_expiration.
+/// DEFAULT_EXPIRATION, the default of both lblc_expiration and lblcr_expiration (the tables
+/// start with it; each schedule reads the sysctl's current value).
 pub(super) const EXPIRATION: u64 = 24 * 60 * 60 * SEC;
 const COUNT_FOR_FULL_EXPIRATION: u32 = 30;
 /// CONFIG_IP_VS_LBLC_TAB_BITS (and LBLCR's): 1024 hash buckets, 16 entries each before the
@@ -43,7 +44,7 @@ pub(super) struct Entry<V> {
 /// The daddr-keyed table with its periodic timer's state (tbl->counter, tbl->rover).
 pub(super) struct Table<V> {
     map: BTreeMap<Ipv4Addr, Entry<V>>,
-    expiration: u64,
+    pub(super) expiration: u64,
     next_tick: Option<Time>,
     counter: u32,
     rover: u32,
@@ -220,6 +221,8 @@ impl Scheduler for Lblc {
     /// and is not lblc-overloaded; otherwise the wlc choice replaces it (kept if the same).
     fn schedule(&mut self, dests: &[DestView], pkt: &Packet) -> Result<(u32, String), String> {
         let (now, daddr) = (pkt.now, pkt.daddr);
+        // sysctl_lblc_expiration is read each time the timer looks.
+        self.table.expiration = pkt.expiration.0;
         self.table.run_timer(now);
         let mut why_not = format!("new for {daddr}");
         let mut cached = None;

@@ -67,6 +67,9 @@ impl Scheduler for Lblcr {
 
     fn schedule(&mut self, dests: &[DestView], pkt: &Packet) -> Result<(u32, String), String> {
         let (now, daddr) = (pkt.now, pkt.daddr);
+        // sysctl_lblcr_expiration, read as the kernel reads it: at each use.
+        let expiration = pkt.expiration.1;
+        self.table.expiration = expiration;
         self.table.run_timer(now);
         let Some(e) = self.table.get_mut(daddr) else {
             let (d, wlc) = wlc_pick(dests).ok_or_else(|| no_dest("lblcr"))?;
@@ -105,13 +108,14 @@ impl Scheduler for Lblcr {
                 )
             });
         let mut dropped = String::new();
-        if size > 1 && now > set.lastmod + EXPIRATION {
+        if size > 1 && now > set.lastmod + expiration {
             if let Some(m) = set_max(&set.members) {
                 let gone = set.members.remove(m);
                 set.lastmod = now;
                 dropped = format!(
-                    "; dropped {}, the most loaded, after 24 h unchanged",
-                    ep(&gone)
+                    "; dropped {}, the most loaded, after {} s unchanged",
+                    ep(&gone),
+                    expiration / crate::sim::time::SEC
                 );
             }
         }

@@ -53,6 +53,8 @@ pub struct Packet {
     /// Someone reads the reason. When not, a scheduler may return an empty one: wlc's names
     /// the runner-up, which takes a second search and some formatting per connection.
     pub explain: bool,
+    /// net.ipv4.vs.lblc_expiration and lblcr_expiration, in ns (read when lblc/lblcr run).
+    pub expiration: (u64, u64),
 }
 
 /// How the destination list just changed (the hooks of lvs.md §1.1's table).

@@ -112,6 +112,10 @@ pub(super) mod fixture {
             daddr: vip.into(),
             now: Time::from_secs(secs),
             explain: true,
+            expiration: (
+                86_400 * crate::sim::time::SEC,
+                86_400 * crate::sim::time::SEC,
+            ),
         }
     }
 
