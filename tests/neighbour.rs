@@ -114,3 +114,50 @@ fn first_reply_wins_within_locktime() {
         "{out}"
     );
 }
+
+/// docs/fidelity-real.md §1.2 (b2): a broadcast request naming us, while our entry for its
+/// sender is in DELAY, leaves it in DELAY with its timer: the unicast probe still goes 5 s
+/// after the entry entered DELAY.
+#[test]
+fn a_broadcast_request_keeps_a_delay_entry_and_its_probe() {
+    // a's entry for b: REACHABLE after the ping, STALE after 60 s; a pings again (DELAY at
+    // 60 s); at 61 s b asks for a by broadcast (arping); a still probes b at 65 s.
+    let (out, trace) = run(
+        "a: ping -c 1 b\nrun 60s\nb: ip neigh flush dev eth0\na: ping -c 1 b\nrun 1s\nb: arping -c 1 -I eth0 10.0.0.1\nrun 10s\na: ip neigh\n",
+    );
+    let probes: Vec<f64> = arrivals(&trace, "b:eth0")
+        .into_iter()
+        .filter(|(_, l)| l.contains("who-has 10.0.0.2 tell 10.0.0.1"))
+        .map(|(t, _)| t.round())
+        .collect();
+    assert!(probes.contains(&65.0), "{probes:?}\n{out}");
+}
+
+/// §2: TCP's ACKs confirm the neighbour (dst_confirm_neigh), so a connection every second
+/// for 12 s, with reachable_time around 5 s, sends no unicast probe; the same with UDP, which
+/// confirms nothing, makes the entry go DELAY and probe.
+#[test]
+fn tcp_confirms_the_neighbour_and_udp_does_not() {
+    let rounds = |cmd: &str| -> String {
+        let mut lines: String = (0..12).map(|_| format!("{cmd}\nrun 1s\n")).collect();
+        lines.push_str("run 5s\n");
+        lines
+    };
+    let setup = "a: sysctl -w net.ipv4.neigh.default.base_reachable_time_ms=5000\n";
+    let unicast_probes = |trace: &[TraceEntry]| {
+        arrivals(trace, "b:eth0")
+            .into_iter()
+            .filter(|(t, l)| *t > 0.5 && l.contains("who-has 10.0.0.2 tell 10.0.0.1"))
+            .count()
+    };
+    let tcp = format!("b: httpd\n{setup}{}", rounds("a: curl -s http://b/"));
+    let (out, trace) = run(&tcp);
+    assert_eq!(
+        unicast_probes(&trace),
+        0,
+        "TCP kept the entry confirmed\n{out}"
+    );
+    let udp = format!("{setup}{}", rounds("a: echo hi > /dev/udp/10.0.0.2/9"));
+    let (out, trace) = run(&udp);
+    assert!(unicast_probes(&trace) > 0, "UDP confirms nothing\n{out}");
+}

@@ -56,8 +56,14 @@ pub struct Neigh {
     /// When the address or state last changed: replies within `locktime` of it cannot
     /// override the address (the first of several replies wins).
     pub updated: Time,
-    /// When reachability was last confirmed.
+    /// When reachability was last confirmed (an ARP reply to us, or TCP's ACKs).
     pub confirmed: Time,
+    /// When a packet last went out through it while it was not REACHABLE (neigh->used: the
+    /// connected fast path does not update it).
+    pub used: Time,
+    /// The reachable_time it was given when it last became REACHABLE: how long a
+    /// confirmation keeps it so.
+    pub reach: u64,
     /// Probes sent in the current INCOMPLETE or PROBE round.
     pub probes: u32,
     /// Set through `NeighTable::set_timer` only, which keeps the table's `earliest`.
@@ -118,6 +124,8 @@ impl NeighTable {
             state: Nud::Failed,
             updated: now,
             confirmed: Time::ZERO,
+            used: now,
+            reach: 0,
             probes: 0,
             timer: None,
             queue: VecDeque::new(),
@@ -162,6 +170,13 @@ impl NeighTable {
             .retain(|n| n.dev != dev || n.state == Nud::Permanent);
     }
 
+    /// neigh_confirm: a higher layer proved the neighbour is there.
+    pub fn confirm(&mut self, dev: usize, ip: Ipv4Addr, now: Time) {
+        if let Some(i) = self.index(dev, ip) {
+            self.entries[i].confirmed = now;
+        }
+    }
+
     pub fn next_timer(&self) -> Option<Time> {
         self.earliest
     }
@@ -204,6 +219,12 @@ pub(crate) fn neigh_update(
         );
         return;
     }
+    // Only a state that proves reachability confirms the entry (NUD_CONNECTED); a real
+    // kernel shows `used` reset by such a reply too (docs/fidelity-real.md §1.1).
+    if state == Nud::Reachable {
+        n.confirmed = ctx.now;
+        n.used = ctx.now;
+    }
     if n.state.valid() {
         if n.mac != Some(mac) && !override_ok {
             why!(
@@ -214,6 +235,8 @@ pub(crate) fn neigh_update(
             );
             return;
         }
+        // The same address again, as STALE (a broadcast request naming us): the entry keeps
+        // its state, and with it its timer.
         if n.mac == Some(mac) && state == Nud::Stale {
             state = n.state;
         }
@@ -223,16 +246,19 @@ pub(crate) fn neigh_update(
         n.updated = ctx.now;
     }
     n.mac = Some(mac);
-    n.state = state;
-    n.probes = 0;
-    let timer = match state {
-        Nud::Reachable => {
-            n.confirmed = ctx.now;
-            Some(ctx.now + reachable)
-        }
-        _ => None,
-    };
-    k.neigh.set_timer(i, timer);
+    if state != old.0 {
+        // A new state: the old timer goes, and REACHABLE gets one of reachable_time.
+        n.state = state;
+        n.probes = 0;
+        let timer = match state {
+            Nud::Reachable => {
+                n.reach = reachable;
+                Some(ctx.now + reachable)
+            }
+            _ => None,
+        };
+        k.neigh.set_timer(i, timer);
+    }
     if old != (state, Some(mac)) {
         let verb = if old.1.is_some_and(|m| m != mac) {
             "now"
@@ -304,6 +330,11 @@ pub fn neigh_output(k: &mut Kernel, ctx: &mut Ctx, dev: usize, nexthop: Ipv4Addr
         None => k.neigh.create(dev, nexthop, ctx.now),
     };
     let n = &mut k.neigh.entries[i];
+    // neigh_resolve_output marks the entry used; a REACHABLE entry's fast path
+    // (neigh_connected_output) does not.
+    if !matches!(n.state, Nud::Reachable | Nud::Permanent) {
+        n.used = ctx.now;
+    }
     match n.state {
         Nud::Permanent | Nud::Reachable | Nud::Delay | Nud::Probe => {
             let mac = n.mac.unwrap_or(BROADCAST_MAC);
@@ -367,12 +398,32 @@ pub fn neigh_timers(k: &mut Kernel, ctx: &mut Ctx) {
 }
 
 fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
+    // An entry that was never REACHABLE has no reachable_time of its own yet.
+    if k.neigh.entries[i].state == Nud::Delay && k.neigh.entries[i].reach == 0 {
+        k.neigh.entries[i].reach = reachable_time(k);
+    }
     let mcast = k.sysctl.neigh("mcast_solicit").max(0) as u32;
     let ucast = k.sysctl.neigh("ucast_solicit").max(0) as u32;
     let delay = k.sysctl.neigh("delay_first_probe_time").max(0) as u64 * 1_000_000_000;
     let n = &mut k.neigh.entries[i];
     let ip = n.ip;
     match n.state {
+        // Confirmed since it became REACHABLE (TCP's ACKs, a reply): still alive.
+        Nud::Reachable if ctx.now < n.confirmed + n.reach => {
+            let next = n.confirmed + n.reach;
+            k.neigh.set_timer(i, Some(next));
+        }
+        // Not confirmed, but in use: DELAY, and a probe unless confirmed meanwhile.
+        Nud::Reachable if ctx.now <= n.used + delay => {
+            n.state = Nud::Delay;
+            n.updated = ctx.now;
+            why!(
+                ctx,
+                "arp",
+                "{ip} REACHABLE → DELAY: not confirmed within reachable_time, but in use"
+            );
+            k.neigh.set_timer(i, Some(ctx.now + delay));
+        }
         Nud::Reachable => {
             n.state = Nud::Stale;
             n.updated = ctx.now;
@@ -384,7 +435,10 @@ fn neigh_timer(k: &mut Kernel, ctx: &mut Ctx, i: usize) {
         }
         Nud::Delay if n.confirmed + delay > ctx.now => {
             n.state = Nud::Reachable;
+            n.updated = ctx.now;
             why!(ctx, "arp", "{ip} DELAY → REACHABLE: confirmed meanwhile");
+            let next = n.confirmed + n.reach;
+            k.neigh.set_timer(i, Some(next));
         }
         Nud::Delay => {
             n.state = Nud::Probe;

@@ -42,6 +42,11 @@ pub struct Conn {
     /// The sequence numbers of the last segment it sent: where the timewait sock goes on.
     pub snd_nxt: u32,
     pub rcv_nxt: u32,
+    /// The highest acknowledgement the peer sent, and whether an ACK since then proved the
+    /// path (forward progress or a duplicate): the next segment we send confirms the
+    /// neighbour (tcp_ack's sk_dst_confirm, done at transmit as dst_confirm_neigh is).
+    pub acked: u32,
+    pub confirm_pending: bool,
     /// Set once the connection went to TIME_WAIT while a process still held it: the socket
     /// is closed, and this is what was left to read before the end of stream.
     pub unread: Option<Vec<u8>>,
@@ -158,6 +163,8 @@ impl Tcp {
             error: None,
             snd_nxt: 0,
             rcv_nxt: 0,
+            acked: 0,
+            confirm_pending: false,
             unread: None,
             bufs: Some(bufs),
         };
@@ -238,10 +245,21 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     let Some(conn) = k.tcp.conns.get_mut(&id) else {
         return;
     };
+    if let Some(p) = pkt {
+        note_ack(conn, p);
+    }
     k.tcp.glue.poll(ctx.now, pkt, &mut conn.set);
     if let Some((snd, rcv)) = last_sent(&k.tcp.glue.dev.tx) {
         (conn.snd_nxt, conn.rcv_nxt) = (snd, rcv);
     }
+    if conn.confirm_pending && !k.tcp.glue.dev.tx.is_empty() {
+        conn.confirm_pending = false;
+        let remote = conn.remote.0;
+        confirm_neighbour(k, ctx, remote);
+    }
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
     // When smoltcp next wants this socket polled: it changes only when the socket is polled,
     // so keeping it here spares asking smoltcp about every connection after every event.
     let at = super::tcp_glue::instant(ctx.now);
@@ -283,6 +301,36 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
         super::tcp_minisocks::tcp_time_wait(k, ctx, id, snd, rcv);
     }
     reap(k, id);
+}
+
+/// tcp_ack's flags as far as the neighbour cares: an ACK that acknowledges something new
+/// (FLAG_FORWARD_PROGRESS) or a pure duplicate (not FLAG_NOT_DUP) proves the peer hears us.
+fn note_ack(conn: &mut Conn, pkt: &[u8]) {
+    let Ok(ip) = Ipv4Packet::new_checked(pkt) else {
+        return;
+    };
+    let Ok(seg) = TcpPacket::new_checked(ip.payload()) else {
+        return;
+    };
+    if !seg.ack() || seg.rst() {
+        return;
+    }
+    let ack = seg.ack_number().0 as u32;
+    let forward = ack.wrapping_sub(conn.acked) as i32 > 0;
+    let dup = ack == conn.acked && seg.payload().is_empty() && !seg.syn() && !seg.fin();
+    if forward {
+        conn.acked = ack;
+    }
+    if forward || dup {
+        conn.confirm_pending = true;
+    }
+}
+
+/// dst_confirm_neigh: the neighbour the route to `remote` goes through is confirmed now.
+fn confirm_neighbour(k: &mut Kernel, ctx: &Ctx, remote: Ipv4Addr) {
+    if let Ok(OutRoute::Remote { dev, nexthop, .. }) = route_output(k, remote, None) {
+        k.neigh.confirm(dev, nexthop, ctx.now);
+    }
 }
 
 /// snd_nxt and rcv_nxt after the last segment in `tx`: its sequence number plus what it
