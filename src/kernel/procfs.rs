@@ -146,14 +146,21 @@ fn proc_net_arp(k: &Kernel) -> String {
     let mut s = String::from(
         "IP address       HW type     Flags       HW address            Mask     Device\n",
     );
-    for n in &k.neigh.entries {
+    // The neighbour table first, then the proxy (pneigh) entries, whose address the kernel
+    // does not keep: it prints zeros (arp_seq_show's pneigh case).
+    let neigh = k.neigh.entries.iter().filter(|n| !n.proxy);
+    let proxies = k.neigh.entries.iter().filter(|n| n.proxy);
+    for n in neigh.chain(proxies) {
         let flags = match (n.state, n.proxy) {
             (_, true) => 0xc,
             (Nud::Permanent, _) => 0x6,
             (st, _) if st.valid() => 0x2,
             _ => 0x0,
         };
-        let mac = fmt_mac(&n.mac.unwrap_or([0; 6]));
+        let mac = match n.proxy {
+            true => fmt_mac(&[0; 6]),
+            false => fmt_mac(&n.mac.unwrap_or([0; 6])),
+        };
         s.push_str(&format!(
             "{:<16} 0x{:<10x}0x{:<10x}{:<17}     *        {}\n",
             n.ip.to_string(),

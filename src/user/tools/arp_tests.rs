@@ -157,3 +157,19 @@ fn ethers_file() {
     let out = run(&mut k, "arp -n").0;
     assert!(out.contains("192.168.10.60 ") && out.contains("192.168.10.61 "));
 }
+
+/// /proc/net/arp as the kernel writes it (docs/fidelity-real.md §4): the neighbour table,
+/// then the proxy entries with flags 0xc and a zero address (a pneigh keeps none).
+#[test]
+fn proc_net_arp_lists_proxies_last_with_no_address() {
+    let k = lan();
+    let text = String::from_utf8(k.read_file("/proc/net/arp").expect("the file")).expect("text");
+    let want = "\
+IP address       HW type     Flags       HW address            Mask     Device
+192.168.10.200   0x1         0x2         02:42:c0:a8:0a:64     *        eth0
+192.168.10.77    0x1         0x6         02:42:c0:a8:0a:4d     *        eth0
+192.168.10.99    0x1         0x0         00:00:00:00:00:00     *        eth0
+192.168.10.79    0x1         0xc         00:00:00:00:00:00     *        eth0
+";
+    assert_eq!(text, want);
+}
