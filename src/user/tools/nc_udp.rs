@@ -4,7 +4,7 @@
 //! one datagram (one read(2) of a heredoc) and prints every datagram that comes back. UDP has
 //! no end of stream, so it runs until `-w SECS` of silence, a signal, or an error: a port
 //! unreachable for an earlier datagram makes the next read fail with ECONNREFUSED, and nc
-//! exits 1. `-l` binds the port, takes the first datagram's sender as its peer (nc connects
+//! quits at once, silently, with status 0 (as netcat-openbsd 1.219 does). `-l` binds the port, takes the first datagram's sender as its peer (nc connects
 //! to it), and relays the same way. `-z` writes "X" four times and reports success: the ICMP
 //! answer cannot come back between writes, which is why `nc -zu` famously says yes to
 //! closed remote ports.
@@ -76,8 +76,10 @@ impl Udp {
                 break;
             };
             let Ok(d) = got else {
-                // readwrite() gives up on a failed read without a word.
-                return self.exit(sys, 1);
+                // readwrite() gives up on a failed read (ECONNREFUSED after a port
+                // unreachable) without a word, and netcat-openbsd 1.219 exits 0
+                // (docs/fidelity-real.md §8).
+                return self.exit(sys, 0);
             };
             if !self.connected {
                 self.accept(sys, d.from);

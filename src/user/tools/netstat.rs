@@ -144,7 +144,8 @@ fn usage(sys: &mut Sys, status: i32) -> i32 {
 }
 
 /// `netstat -i`: the short table of the interfaces that are up (all with `-a`), sorted by
-/// name, without aliases; with `-e` the ifconfig blocks instead.
+/// name, each alias (`eth0:2`) a row of its own without counters, as net-tools lists them
+/// (docs/fidelity-real.md §6); with `-e` the ifconfig blocks instead.
 fn interfaces(sys: &mut Sys, o: &SockOpts) -> i32 {
     let mut s = String::from("Kernel Interface table\n");
     if o.extend == 0 {
@@ -161,6 +162,8 @@ fn interfaces(sys: &mut Sys, o: &SockOpts) -> i32 {
             s += &super::ifconfig::block(dev, &name);
         } else if name == dev.name {
             s += &iface_row(dev);
+        } else {
+            s += &alias_row(dev, &name);
         }
     }
     sys.print(&s);
@@ -169,6 +172,36 @@ fn interfaces(sys: &mut Sys, o: &SockOpts) -> i32 {
 
 /// One `netstat -i` row (ife_print_short): counters, then the flag letters.
 pub fn iface_row(dev: &NetDev) -> String {
+    let c = &dev.stats;
+    format!(
+        "{:<15.15} {:>5} {:>8} {:>6} {:>6} {:<6} {:>8} {:>6} {:>6} {:>6} {}\n",
+        dev.name,
+        dev.mtu,
+        c.rx_packets,
+        0,
+        c.rx_dropped,
+        0,
+        c.tx_packets,
+        0,
+        c.tx_dropped,
+        0,
+        flag_letters(dev)
+    )
+}
+
+/// An alias's row: the parent's MTU and flags, and no statistics (an alias has none).
+fn alias_row(dev: &NetDev, name: &str) -> String {
+    format!(
+        "{:<15.15} {:>5} {:<56}{}\n",
+        name,
+        dev.mtu,
+        "     - no statistics available -",
+        flag_letters(dev)
+    )
+}
+
+/// The flag letters of ife_print_short, in its order.
+fn flag_letters(dev: &NetDev) -> String {
     let flags = dev.flags();
     let letters: String = [
         (0x200, 'A'),
@@ -189,11 +222,7 @@ pub fn iface_row(dev: &NetDev) -> String {
     .filter(|(f, _)| flags & f != 0)
     .map(|(_, c)| *c)
     .collect();
-    let c = &dev.stats;
-    format!(
-        "{:<15.15} {:>5} {:>8} {:>6} {:>6} {:<6} {:>8} {:>6} {:>6} {:>6} {letters}\n",
-        dev.name, dev.mtu, c.rx_packets, 0, c.rx_dropped, 0, c.tx_packets, 0, c.tx_dropped, 0
-    )
+    letters
 }
 
 /// The socket tables (formats.md §5): the Internet table unless only other families were
@@ -429,10 +458,16 @@ mod tests {
             d.stats.rx_packets = 220;
             d.stats.tx_packets = 175;
         }
+        ok(
+            &mut k,
+            "ifconfig lo:2 10.9.0.200 netmask 255.255.255.255 up",
+        );
         let want = "Kernel Interface table\n\
             Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n\
             eth0             1500      220      0      0 0           175      0      0      0 BMRU\n\
-            lo              65536        0      0      0 0             0      0      0      0 LRU\n";
+            eth0:2           1500      - no statistics available -                        BMRU\n\
+            lo              65536        0      0      0 0             0      0      0      0 LRU\n\
+            lo:2            65536      - no statistics available -                        LRU\n";
         assert_eq!(run(&mut k, "netstat -i").0, want);
         ok(&mut k, "ifconfig eth0 down");
         assert!(!run(&mut k, "netstat -i").0.contains("eth0"));
