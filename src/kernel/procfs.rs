@@ -22,7 +22,7 @@ impl Kernel {
     pub fn read_file(&self, path: &str) -> Result<Vec<u8>, FsError> {
         let p = super::vfs::normalize(path);
         if let Some(key) = p.strip_prefix(PROC_SYS) {
-            return match self.sysctl.get(key) {
+            return match self.sysctl.get_text(key) {
                 Ok(v) => Ok(format!("{v}\n").into_bytes()),
                 Err(_) if self.sysctl_dir(key) => Err(FsError::IsDir),
                 Err(_) => Err(FsError::NotFound),

@@ -78,7 +78,14 @@ pub struct Sysctl {
     pub ct: CtSysctl,
     /// The net.ipv4.vs.* values IPVS reads (struct netns_ipvs's sysctl fields).
     pub vs: VsSysctl,
+    /// net.ipv4.ip_local_port_range: where connect() and an unbound UDP send take their
+    /// ephemeral ports (inet_get_local_port_range). A key of two numbers, printed with a tab.
+    pub port_range: (u16, u16),
 }
+
+/// Keys whose value is several numbers (proc_dointvec over an array): printed separated by
+/// tabs, written separated by blanks.
+const RANGE_KEYS: &[&str] = &["net.ipv4.ip_local_port_range"];
 
 /// IPVS's knobs, in the units the code uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +171,7 @@ impl Default for Sysctl {
             default_ttl: 64,
             syn_retries: 6,
             vs: VsSysctl::default(),
+            port_range: (32768, 60999),
             ct: CtSysctl {
                 max: 262_144,
                 tcp_loose: true,
@@ -200,6 +208,45 @@ impl Sysctl {
         key.trim_start_matches('/').replace('/', ".")
     }
 
+    /// A key's value as /proc/sys shows it (numbers of a range joined by a tab).
+    pub fn get_text(&self, key: &str) -> Result<String, SysctlError> {
+        let key = Self::normalize(key);
+        if key == RANGE_KEYS[0] {
+            return Ok(format!("{}\t{}", self.port_range.0, self.port_range.1));
+        }
+        self.get(&key).map(|v| v.to_string())
+    }
+
+    /// Every key and its text, sorted, as `sysctl -a` lists them.
+    pub fn iter_text(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        for k in RANGE_KEYS {
+            all.extend(self.get_text(k).ok().map(|v| (k.to_string(), v)));
+        }
+        all.sort();
+        all
+    }
+
+    /// ip_local_port_range's writer: two numbers in 1–65535, the first not above the second.
+    fn set_range(&mut self, value: &str) -> Result<(), SysctlError> {
+        let nums: Vec<i64> = value
+            .split_whitespace()
+            .map(|w| w.parse::<i64>().map_err(|_| SysctlError::Invalid))
+            .collect::<Result<_, _>>()?;
+        let [lo, hi] = nums[..] else {
+            return Err(SysctlError::Invalid);
+        };
+        if !(1..=65535).contains(&lo) || !(1..=65535).contains(&hi) || lo > hi {
+            return Err(SysctlError::Invalid);
+        }
+        self.port_range = (lo as u16, hi as u16);
+        Ok(())
+    }
+
     pub fn get(&self, key: &str) -> Result<i64, SysctlError> {
         self.values
             .get(&Self::normalize(key))
@@ -214,6 +261,9 @@ impl Sysctl {
 
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SysctlError> {
         let key = Self::normalize(key);
+        if RANGE_KEYS.contains(&key.as_str()) {
+            return self.set_range(value);
+        }
         if !self.values.contains_key(&key) {
             return Err(SysctlError::NoSuchKey);
         }
@@ -355,5 +405,31 @@ mod tests {
             s.set("net.ipv4.ip_forward", "yes"),
             Err(SysctlError::Invalid)
         );
+    }
+
+    /// docs/fidelity-real.md §7: two numbers with a tab between them; a range outside
+    /// 1–65535 or upside down is refused; connect() and UDP take their ports inside it.
+    #[test]
+    fn the_local_port_range_is_a_pair() {
+        let mut s = Sysctl::default();
+        assert_eq!(
+            s.get_text("net.ipv4.ip_local_port_range"),
+            Ok("32768\t60999".into())
+        );
+        for bad in ["70000 80000", "40000 30000", "40000", "a b", "0 10"] {
+            assert_eq!(
+                s.set("net/ipv4/ip_local_port_range", bad),
+                Err(SysctlError::Invalid),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            s.set("net.ipv4.ip_local_port_range", "40000\t40001"),
+            Ok(())
+        );
+        assert_eq!(s.port_range, (40000, 40001));
+        assert!(s
+            .iter_text()
+            .contains(&("net.ipv4.ip_local_port_range".into(), "40000\t40001".into())));
     }
 }

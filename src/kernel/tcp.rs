@@ -441,7 +441,8 @@ fn syn_timeout_secs(retries: u32) -> u64 {
 /// Ephemeral ports from 32768–60999 (ip_local_port_range), starting at a random even port
 /// and preferring even ones, as Linux's connect does.
 fn ephemeral_port(k: &mut Kernel) -> Option<u16> {
-    let (lo, n) = (32768u32, 61000u32 - 32768);
+    let (lo, hi) = k.sysctl.port_range;
+    let (lo, n) = (u32::from(lo), u32::from(hi) - u32::from(lo) + 1);
     let start = (k.rng.below(n as u64) as u32) & !1;
     (0..n)
         .map(|i| {

@@ -122,7 +122,8 @@ fn port_taken(k: &Kernel, addr: Ipv4Addr, port: u16) -> bool {
 /// udp_lib_get_port with snum 0: a random start in ip_local_port_range (32768–60999), then
 /// the next free port, drawn from the host's seeded RNG so a lab is the same on every run.
 fn ephemeral_port(k: &mut Kernel, addr: Ipv4Addr) -> Option<u16> {
-    let (lo, n) = (32768u32, 61000u32 - 32768);
+    let (lo, hi) = k.sysctl.port_range;
+    let (lo, n) = (u32::from(lo), u32::from(hi) - u32::from(lo) + 1);
     let start = k.rng.below(n as u64) as u32;
     (0..n)
         .map(|i| (lo + (start + i) % n) as u16)

@@ -151,15 +151,15 @@ fn print_value(sys: &mut Sys, out: Out, key: &str, value: &str) {
 
 /// Every key under `prefix` (a directory of /proc/sys), sorted; all of them for `-a`.
 fn show_prefix(sys: &mut Sys, out: Out, prefix: &str) -> i32 {
-    let rows: Vec<(String, i64)> = sys
+    let rows: Vec<(String, String)> = sys
         .k
         .sysctl
-        .iter()
+        .iter_text()
+        .into_iter()
         .filter(|(k, _)| k.starts_with(prefix))
-        .map(|(k, v)| (k.clone(), *v))
         .collect();
     for (k, v) in rows {
-        print_value(sys, out, &k, &v.to_string());
+        print_value(sys, out, &k, &v);
     }
     0
 }
@@ -167,8 +167,8 @@ fn show_prefix(sys: &mut Sys, out: Out, prefix: &str) -> i32 {
 /// ReadSetting: a key, or a directory of keys.
 fn read(sys: &mut Sys, out: Out, name: &str) -> i32 {
     let key = Sysctl::normalize(&swap_separators(name, '.'));
-    if let Ok(v) = sys.k.sysctl.get(&key) {
-        print_value(sys, out, &key, &v.to_string());
+    if let Ok(v) = sys.k.sysctl.get_text(&key) {
+        print_value(sys, out, &key, &v);
         return 0;
     }
     let dir = format!("{}.", key.trim_end_matches('.'));
@@ -277,6 +277,28 @@ fn load_files(sys: &mut Sys, out: Out, attached: Option<String>, files: &[String
 #[cfg(test)]
 mod tests {
     use super::super::fmt::testutil::{host, run};
+
+    /// connect() takes its port inside net.ipv4.ip_local_port_range.
+    #[test]
+    fn connect_takes_ports_from_the_local_port_range() {
+        let mut k = host();
+        assert_eq!(run(&mut k, "ifconfig eth0 10.0.0.1/24 up").2, 0);
+        let r = k.sysctl.set("net.ipv4.ip_local_port_range", "50000 50001");
+        assert_eq!(r, Ok(()));
+        let mut ctx = crate::sim::Ctx::new(crate::sim::Time::ZERO, "h", false);
+        for _ in 0..2 {
+            let dst = std::net::Ipv4Addr::new(10, 0, 0, 2);
+            crate::kernel::tcp::connect(&mut k, &mut ctx, 1, dst, 80).expect("a port");
+        }
+        let mut ports: Vec<u16> = k.tcp.conns.values().map(|c| c.local.1).collect();
+        ports.sort_unstable();
+        assert_eq!(ports, [50000, 50001]);
+        let dst = std::net::Ipv4Addr::new(10, 0, 0, 3);
+        assert!(
+            crate::kernel::tcp::connect(&mut k, &mut ctx, 1, dst, 80).is_err(),
+            "range used up"
+        );
+    }
 
     #[test]
     fn read_and_write() {
