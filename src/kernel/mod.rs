@@ -21,6 +21,7 @@ pub mod netdev;
 pub mod netfilter;
 pub mod process;
 pub mod procfs;
+pub mod procfs_net;
 pub mod raw;
 pub mod rtnetlink;
 pub mod slab;

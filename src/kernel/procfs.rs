@@ -32,6 +32,8 @@ impl Kernel {
             // The null device: empty to read, swallows what is written.
             "/dev/null" => Ok(Vec::new()),
             "/proc/net/arp" => Ok(proc_net_arp(self).into_bytes()),
+            "/proc/net/route" => Ok(super::procfs_net::proc_net_route(self).into_bytes()),
+            "/proc/net/dev" => Ok(super::procfs_net::proc_net_dev(self).into_bytes()),
             "/proc/net/nf_conntrack" => {
                 let ct = &self.nf.ct;
                 Ok(super::netfilter::nf_conntrack::show::proc_file(ct, ct.clock).into_bytes())
@@ -88,7 +90,12 @@ impl Kernel {
             };
         }
         if p == "/proc/net" {
-            return Ok(vec!["arp".into(), "nf_conntrack".into()]);
+            return Ok(vec![
+                "arp".into(),
+                "dev".into(),
+                "nf_conntrack".into(),
+                "route".into(),
+            ]);
         }
         let mut names = self.vfs.list(&p)?;
         if p == "/proc" {
