@@ -12,6 +12,7 @@ mod address;
 mod link;
 mod neigh;
 mod route;
+mod route_local;
 
 /// An exit status, after the message has been printed.
 type Res<T> = Result<T, i32>;

@@ -95,6 +95,8 @@ fn route_line(k: &Kernel, r: &Route, omit_dev: bool) -> String {
 
 fn route_show(sys: &mut Sys, c: Ctl, args: &[String]) -> Res<()> {
     let (mut dev, mut exact, mut i) = (None, None, 0);
+    // Which tables: main (the default), local, or both (`all`).
+    let (mut main, mut local) = (true, false);
     while i < args.len() {
         match args[i].as_str() {
             "dev" | "oif" => {
@@ -105,9 +107,12 @@ fn route_show(sys: &mut Sys, c: Ctl, args: &[String]) -> Res<()> {
             "table" => {
                 i += 1;
                 let t = value(sys, args, i)?;
-                if !matches!(t, "main" | "254" | "all") {
-                    return Err(invarg(sys, "table id value is invalid\n", t));
-                }
+                (main, local) = match t {
+                    "main" | "254" => (true, false),
+                    "local" | "255" => (false, true),
+                    "all" | "0" => (true, true),
+                    _ => return Err(invarg(sys, "table id value is invalid\n", t)),
+                };
             }
             a => {
                 let a = if a == "exact" || a == "match" || a == "root" {
@@ -128,11 +133,14 @@ fn route_show(sys: &mut Sys, c: Ctl, args: &[String]) -> Res<()> {
         return Ok(());
     }
     let mut s = String::new();
-    for r in sys.k.fib.routes(&sys.k.devs) {
+    for r in sys.k.fib.routes(&sys.k.devs).iter().filter(|_| main) {
         if dev.is_some_and(|d| r.dev != Some(d)) || exact.is_some_and(|e| e != (r.dst, r.prefix)) {
             continue;
         }
-        s += &route_line(sys.k, &r, dev.is_some());
+        s += &route_line(sys.k, r, dev.is_some());
+    }
+    if local {
+        s += &super::route_local::local_table(sys.k);
     }
     sys.print(&s);
     Ok(())
