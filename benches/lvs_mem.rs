@@ -2,39 +2,21 @@
 //! "Performance": at most 256), its indexes and timer included. Run with `cargo bench --bench
 //! lvs_mem`. A plain program, not criterion: it weighs, it does not time.
 
+#[path = "common/counting.rs"]
+mod counting;
+
 use netstep::kernel::ipvs::conn::{Conn, ConnState, ConnTable};
 use netstep::kernel::ipvs::ctl::{Method, Proto, SvcKey};
 use netstep::kernel::ipvs::proto_tcp::State;
 use netstep::sim::Time;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const VIP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 200);
-
-/// Counts live heap bytes (the only unsafe code here: a pass-through to the system
-/// allocator).
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 /// Heap bytes per entry of the connection table, indexes and timer included.
 fn bytes_per_entry() -> f64 {
     const N: usize = 10_000;
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     let mut t = ConnTable::default();
     for i in 0..N {
         t.insert(Conn {
@@ -56,7 +38,7 @@ fn bytes_per_entry() -> f64 {
             rearmed: false,
         });
     }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let bytes = counting::live() - before;
     drop(t);
     bytes as f64 / N as f64
 }

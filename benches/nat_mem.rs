@@ -3,34 +3,16 @@
 //! MASQUERADE as a NAT router's are. Run with `cargo bench --bench nat_mem`. A plain
 //! program, not criterion: it weighs, it does not time.
 
+#[path = "common/counting.rs"]
+mod counting;
+
 use netstep::kernel::netfilter::nf_conntrack::{status, Conntrack, Tuple};
 use netstep::sim::Time;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Counts live heap bytes (the only unsafe code here: a pass-through to the system
-/// allocator).
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 fn bytes_per_entry() -> f64 {
     const N: usize = 10_000;
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = counting::live();
     let mut ct = Conntrack::default();
     for i in 0..N {
         let t = Tuple {
@@ -51,7 +33,7 @@ fn bytes_per_entry() -> f64 {
         }
         assert!(ct.confirm(id, Time::ZERO));
     }
-    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    let bytes = counting::live() - before;
     drop(ct);
     bytes as f64 / N as f64
 }

@@ -3,7 +3,7 @@
 //! N`) takes the packets that carry mark N: that is how one service covers ports 80 and 443
 //! together. A mark is not carried on the wire: every packet comes in with mark 0.
 
-use super::iptable_filter::{run_table, TableId};
+use super::ip_tables::{run_table, TableId};
 use super::x_tables::Table;
 use super::{Hook, Skb, Verdict};
 use crate::kernel::Kernel;

@@ -5,7 +5,7 @@
 //! rewritten from the mapping alone. A new connection no rule maps still gets a "null
 //! binding": its own addresses, kept unique like any other mapping.
 
-use super::iptable_filter::{decide, TableId};
+use super::ip_tables::{decide, TableId};
 use super::nf_conntrack::{CtInfo, ORIGINAL};
 use super::nf_nat::{self, masquerade, Manip, Range};
 use super::x_tables::{Outcome, Table};

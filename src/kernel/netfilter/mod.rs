@@ -14,6 +14,7 @@
 //! conntrack confirm (INT_MAX) makes a new connection permanent once nothing dropped it.
 //! `ip_input`, `ip_forward` and `ip_output` call [`nf_hook`] and nothing else.
 
+pub mod ip_tables;
 pub mod ipt_reject;
 pub mod iptable_filter;
 pub mod iptable_mangle;

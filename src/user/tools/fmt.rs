@@ -358,6 +358,11 @@ pub mod testutil {
     /// Runs `line` (split on whitespace) and returns (stdout, stderr, exit status).
     pub fn run(k: &mut Kernel, line: &str) -> (String, String, i32) {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        run_args(k, &args, "")
+    }
+
+    /// Runs a builtin, or a program that finishes on its first poll (fed `stdin`).
+    pub fn run_args(k: &mut Kernel, args: &[String], stdin: &str) -> (String, String, i32) {
         let mut ctx = Ctx::new(Time::ZERO, "h", true);
         let mut sys = Sys {
             k,
@@ -367,8 +372,16 @@ pub mod testutil {
             err: String::new(),
         };
         let status = match lookup(&args[0]) {
-            Some(Command::Builtin(f)) => f(&mut sys, &args),
-            _ => panic!("{} is not a builtin", args[0]),
+            Some(Command::Builtin(f)) => f(&mut sys, args),
+            Some(Command::Program(spawn)) => {
+                let mut p = spawn(args);
+                p.set_stdin(stdin.to_string());
+                match p.poll(&mut sys) {
+                    crate::kernel::process::Poll::Exit(c) => c,
+                    _ => panic!("{} did not finish on its first poll", args[0]),
+                }
+            }
+            None => panic!("{}: no such command", args[0]),
         };
         (sys.out, sys.err, status)
     }

@@ -186,6 +186,16 @@ impl Conntrack {
         Some((id, (v & 1) as usize))
     }
 
+    /// The original tuple of the connection whose REPLY tuple is `reply` (who holds a mapping).
+    pub fn conns_by_reply(&self, reply: &Tuple, now: Time) -> Option<Tuple> {
+        let (id, dir) = self.lookup(reply)?;
+        let c = self
+            .conns
+            .get(&id)
+            .filter(|c| c.timeout > now && dir == REPLY)?;
+        Some(c.tuple[0])
+    }
+
     /// The connection and direction of a tuple, expired or not (for reading, not tracking).
     pub fn lookup(&self, t: &Tuple) -> Option<(u32, usize)> {
         self.hash.get(t).map(|v| (v >> 1, (v & 1) as usize))

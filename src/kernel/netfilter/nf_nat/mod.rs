@@ -221,18 +221,6 @@ fn unique_port(
     }
 }
 
-impl Conntrack {
-    /// The original tuple of the connection whose REPLY tuple is `reply` (who holds a mapping).
-    pub fn conns_by_reply(&self, reply: &Tuple, now: Time) -> Option<Tuple> {
-        let (id, dir) = self.lookup(reply)?;
-        let c = self
-            .conns
-            .get(&id)
-            .filter(|c| c.timeout > now && dir == REPLY)?;
-        Some(c.tuple[0])
-    }
-}
-
 /// nf_nat_setup_info: gives connection `id` its mapping for `m`. Returns what was chosen,
 /// or None when the connection already had one for this manip.
 pub fn setup_info(

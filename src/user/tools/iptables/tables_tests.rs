@@ -2,36 +2,14 @@
 //! 1.8.9 printed in network namespaces (docs/netfilter-real.md §7, §8): listings with and
 //! without -n, -S, iptables-save, every error's text and exit status, iptables-restore.
 
-use super::super::fmt::testutil::host;
-use crate::kernel::process::{Poll, Sys};
+use super::super::fmt::testutil::{host, run_args};
 use crate::kernel::Kernel;
-use crate::sim::{Ctx, Time};
-use crate::user::tools::{lookup, Command};
 
-/// Runs a command line split as the shell splits it; `stdin` feeds programs.
+/// Runs a command line split as the shell splits it (quotes kept together); `stdin` feeds
+/// programs.
 fn sh_in(k: &mut Kernel, line: &str, stdin: &str) -> (String, String, i32) {
     let args = crate::user::shell::lexer::split_words(line).expect("words");
-    let mut ctx = Ctx::new(Time::ZERO, "r1", false);
-    let mut sys = Sys {
-        k,
-        ctx: &mut ctx,
-        pid: 1,
-        out: String::new(),
-        err: String::new(),
-    };
-    let status = match lookup(&args[0]) {
-        Some(Command::Builtin(f)) => f(&mut sys, &args),
-        Some(Command::Program(spawn)) => {
-            let mut p = spawn(&args);
-            p.set_stdin(stdin.to_string());
-            match p.poll(&mut sys) {
-                Poll::Exit(c) => c,
-                _ => panic!("{line} did not finish"),
-            }
-        }
-        None => panic!("{line}: no such command"),
-    };
-    (sys.out, sys.err, status)
+    run_args(k, &args, stdin)
 }
 
 fn sh(k: &mut Kernel, line: &str) -> (String, String, i32) {
