@@ -6,6 +6,7 @@
 pub mod builtins;
 pub mod devtcp;
 pub mod lexer;
+pub mod word;
 
 use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::procfs::WriteError;
