@@ -1,5 +1,6 @@
 //! The ladder diagram of the seed's first demo, against its golden text: the handshake, the
-//! request, the reply and the four-way close, one arrow per frame and hop.
+//! request, the reply and the close (three segments: the ACK of the server's FIN rides on our
+//! own FIN, as Linux's delayed ACK lets it), one arrow per frame and hop.
 //! `NETSTEP_BLESS=1 cargo test --test ladder` rewrites the golden file after a deliberate change.
 
 use netstep::lab::{run_lab, LabOptions};

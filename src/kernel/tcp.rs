@@ -5,20 +5,23 @@
 use super::ip_output::{route_output, Errno, OutRoute};
 use super::slab::SockBufs;
 use super::socket::Pid;
+use super::tcp_delack::{self, DelAck};
 use super::tcp_glue::{send_emitted, time_of, Glue};
+pub use super::tcp_ipv4::{connect, connect_from};
 use super::Kernel;
 use crate::sim::{Ctx, Time};
 use crate::why;
 use smoltcp::iface::{SocketHandle, SocketSet};
 use smoltcp::socket::tcp::{self, State};
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Packet, TcpPacket};
+use smoltcp::wire::{Ipv4Packet, TcpPacket};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// A socket id: connections and listeners share one numbering.
 pub type TcpId = u32;
-/// Buffers of 64240 bytes make smoltcp advertise Linux's SYN window.
-const BUF: usize = 64240;
+/// Buffers of 64240 bytes make smoltcp advertise Linux's SYN window (and need no window
+/// scaling: the window in a segment is the free space itself).
+pub(super) const BUF: usize = 64240;
 
 pub struct Conn {
     pub set: SocketSet<'static>,
@@ -29,6 +32,8 @@ pub struct Conn {
     pub owner: Option<Pid>,
     /// The listener a passive connection was born on, until accept().
     pub listener: Option<TcpId>,
+    /// Born on a listener (the server's side), accepted or not.
+    pub passive: bool,
     pub state: State,
     /// When it entered `state` (netstat -o's timewait countdown).
     pub since: Time,
@@ -47,6 +52,8 @@ pub struct Conn {
     /// neighbour (tcp_ack's sk_dst_confirm, done at transmit as dst_confirm_neigh is).
     pub acked: u32,
     pub confirm_pending: bool,
+    /// When our pure ACKs leave (tcp_delack.rs).
+    pub delack: DelAck,
     /// Set once the connection went to TIME_WAIT while a process still held it: the socket
     /// is closed, and this is what was left to read before the end of stream.
     pub unread: Option<Vec<u8>>,
@@ -67,6 +74,7 @@ impl Conn {
         ));
         self.bufs = None;
         self.next_poll = None;
+        self.delack = DelAck::default();
         self.state = State::Closed;
     }
 }
@@ -94,7 +102,7 @@ pub struct Tcp {
     /// No connection's `next_poll` or `deadline` is earlier (it may be earlier than all:
     /// tcp_timer::timers makes it exact on each pass). Spares a scan of the connections
     /// after every event to find the host's next wake-up.
-    earliest: Option<Time>,
+    pub(super) earliest: Option<Time>,
 }
 
 /// (local, remote) address and port.
@@ -134,8 +142,8 @@ impl Tcp {
         self.next_id
     }
 
-    /// A new smoltcp socket in a set of its own. Delayed ACKs are off: Linux ACKs at once at
-    /// the start of a connection (quick-ack), which is what the lessons show.
+    /// A new smoltcp socket in a set of its own. smoltcp's own delayed ACKs are off: Linux's
+    /// policy (tcp_delack.rs) decides which of its ACKs wait.
     pub fn new_conn(
         &mut self,
         local: (Ipv4Addr, u16),
@@ -155,6 +163,7 @@ impl Tcp {
             remote,
             owner: None,
             listener: None,
+            passive: false,
             state: State::Closed,
             since: self.now,
             next_poll: None,
@@ -165,6 +174,7 @@ impl Tcp {
             rcv_nxt: 0,
             acked: 0,
             confirm_pending: false,
+            delack: DelAck::default(),
             unread: None,
             bufs: Some(bufs),
         };
@@ -202,12 +212,12 @@ impl Tcp {
         self.earliest = self
             .conns
             .values()
-            .flat_map(|c| [c.next_poll, c.deadline])
+            .flat_map(|c| [c.next_poll, c.deadline, c.delack.timer])
             .flatten()
             .min();
     }
 
-    fn port_in_use(&self, port: u16) -> bool {
+    pub(super) fn port_in_use(&self, port: u16) -> bool {
         self.conns.values().any(|c| c.local.1 == port)
             || self.listeners.values().any(|l| l.port == port)
             || self.tw.local_port_in_use(port)
@@ -215,7 +225,7 @@ impl Tcp {
 }
 
 /// Lowers `earliest` to a timer just set for `t`.
-fn lower(earliest: &mut Option<Time>, t: Option<Time>) {
+pub(super) fn lower(earliest: &mut Option<Time>, t: Option<Time>) {
     if let Some(t) = t {
         *earliest = Some(earliest.map_or(t, |e| e.min(t)));
     }
@@ -248,9 +258,21 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     if let Some(p) = pkt {
         note_ack(conn, p);
     }
+    let expected = conn.rcv_nxt;
     k.tcp.glue.poll(ctx.now, pkt, &mut conn.set);
     if let Some((snd, rcv)) = last_sent(&k.tcp.glue.dev.tx) {
         (conn.snd_nxt, conn.rcv_nxt) = (snd, rcv);
+    }
+    let st = conn.set.get::<tcp::Socket>(conn.handle).state();
+    let tx = &mut k.tcp.glue.dev.tx;
+    if let Some(at) = tcp_delack::sort(&mut conn.delack, ctx.now, pkt, expected, st, tx) {
+        why!(
+            ctx,
+            "tcp",
+            "ACK delayed {} ms, to ride on our next segment",
+            (at.0 - ctx.now.0) / 1_000_000
+        );
+        lower(&mut k.tcp.earliest, Some(at));
     }
     if conn.confirm_pending && !k.tcp.glue.dev.tx.is_empty() {
         conn.confirm_pending = false;
@@ -265,16 +287,12 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
     let at = super::tcp_glue::instant(ctx.now);
     conn.next_poll = k.tcp.glue.iface.poll_at(at, &conn.set).map(time_of);
     lower(&mut k.tcp.earliest, conn.next_poll);
-    let new = conn.set.get::<tcp::Socket>(conn.handle).state();
+    let new = st;
     let old = std::mem::replace(&mut conn.state, new);
     if old != new {
         conn.since = ctx.now;
         let (l, r) = (conn.local, conn.remote);
-        let side = if conn.listener.is_some() || old == State::Listen {
-            "server"
-        } else {
-            "client"
-        };
+        let side = if conn.passive { "server" } else { "client" };
         why!(
             ctx,
             "tcp",
@@ -374,89 +392,6 @@ pub(super) fn reap(k: &mut Kernel, id: TcpId) {
     }
 }
 
-/// connect(2): picks the route and source as Linux does (no packet when there is no route),
-/// an ephemeral port, and sends the SYN.
-pub fn connect(
-    k: &mut Kernel,
-    ctx: &mut Ctx,
-    pid: Pid,
-    dst: Ipv4Addr,
-    port: u16,
-) -> Result<TcpId, Errno> {
-    connect_from(k, ctx, pid, (dst, port), None)
-}
-
-/// bind(2) to `lport` (when given, as `curl --local-port` does; EADDRINUSE while any socket
-/// of ours holds it, TIME_WAIT included), then connect(2).
-pub fn connect_from(
-    k: &mut Kernel,
-    ctx: &mut Ctx,
-    pid: Pid,
-    (dst, port): (Ipv4Addr, u16),
-    lport: Option<u16>,
-) -> Result<TcpId, Errno> {
-    let src = match route_output(k, dst, None)? {
-        OutRoute::Local { src } | OutRoute::Remote { src, .. } => src,
-    };
-    let lport = match lport {
-        Some(p) if k.tcp.port_in_use(p) => return Err(Errno::AddrInUse),
-        Some(p) => p,
-        None => ephemeral_port(k).ok_or(Errno::AddrNotAvail)?,
-    };
-    let (id, _) = k.tcp.new_conn((src, lport), (dst, port));
-    let t = &mut k.tcp;
-    let Some(conn) = t.conns.get_mut(&id) else {
-        return Err(Errno::BadFd);
-    };
-    conn.owner = Some(pid);
-    let local = IpListenEndpoint {
-        addr: Some(IpAddress::Ipv4(src)),
-        port: lport,
-    };
-    let sock = conn.set.get_mut::<tcp::Socket>(conn.handle);
-    let cx = t.glue.iface.context();
-    if sock
-        .connect(cx, IpEndpoint::new(IpAddress::Ipv4(dst), port), local)
-        .is_err()
-    {
-        k.tcp.remove(id);
-        return Err(Errno::AddrNotAvail);
-    }
-    let retries = k.sysctl.syn_retries;
-    if let Some(c) = k.tcp.conns.get_mut(&id) {
-        c.deadline = Some(ctx.now + syn_timeout_secs(retries) * 1_000_000_000);
-        lower(&mut k.tcp.earliest, c.deadline);
-    }
-    poll_conn(k, ctx, id, None);
-    Ok(id)
-}
-
-/// How long connect() tries: SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s, up
-/// to TCP_RTO_MAX, 120 s) and the attempt fails when the wait after the last one ends:
-/// 127 s for the default 6 retries.
-fn syn_timeout_secs(retries: u32) -> u64 {
-    (0..=retries).map(|i| (1u64 << i.min(7)).min(120)).sum()
-}
-
-/// Ephemeral ports from 32768–60999 (ip_local_port_range), starting at a random even port
-/// and preferring even ones, as Linux's connect does.
-fn ephemeral_port(k: &mut Kernel) -> Option<u16> {
-    let (lo, hi) = k.sysctl.port_range;
-    let (lo, n) = (u32::from(lo), u32::from(hi) - u32::from(lo) + 1);
-    let start = (k.rng.below(n as u64) as u32) & !1;
-    (0..n)
-        .map(|i| {
-            let even = i < n / 2;
-            let off = if even {
-                (start + 2 * i) % n
-            } else {
-                (start + 2 * (i - n / 2) + 1) % n
-            };
-            (lo + off) as u16
-        })
-        .find(|p| !k.tcp.port_in_use(*p))
-}
-
 /// listen(2) on `addr` (None = 0.0.0.0) and `port`.
 pub fn listen(
     k: &mut Kernel,
@@ -554,11 +489,32 @@ pub fn recv(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) -> Recv {
         Err(tcp::RecvError::Finished) => Recv::Eof,
         Err(_) => Recv::Error(conn.error.unwrap_or(Errno::ConnReset)),
     };
-    if matches!(result, Recv::Data(_)) {
+    if let Recv::Data(d) = &result {
+        read_done(k, ctx, id, d.len());
         // Reading opens the window: let smoltcp say so.
         poll_conn(k, ctx, id, None);
     }
     result
+}
+
+/// tcp_cleanup_rbuf: once the application has read, a held ACK may have to go now.
+fn read_done(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, copied: usize) {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    let drained = conn.set.get::<tcp::Socket>(conn.handle).recv_queue() == 0;
+    let win = window(conn);
+    if let Some(ack) = conn.delack.read(copied, drained, win) {
+        why!(ctx, "tcp", "the application read the data: ACK now");
+        k.tcp.glue.dev.tx.push(ack);
+        send_emitted(k, ctx);
+    }
+}
+
+/// The receive window a segment sent now advertises: the free space of the buffer.
+pub(super) fn window(conn: &Conn) -> u16 {
+    let s = conn.set.get::<tcp::Socket>(conn.handle);
+    (s.recv_capacity() - s.recv_queue()).min(u16::MAX as usize) as u16
 }
 
 /// Recv-Q and Send-Q as netstat shows them: bytes not yet read, bytes not yet acknowledged.
@@ -609,15 +565,22 @@ pub fn close(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
         // Closing with unread data resets the connection, as Linux does.
         sock.abort();
     } else {
-        sock.close();
+        send_fin(sock);
     }
     poll_conn(k, ctx, id, None);
+}
+
+/// tcp_send_fin: the FIN joins the data not yet sent, and all of it leaves now, whatever
+/// Nagle was waiting for (__tcp_push_pending_frames with TCP_NAGLE_OFF).
+fn send_fin(sock: &mut tcp::Socket) {
+    sock.set_nagle_enabled(false);
+    sock.close();
 }
 
 /// shutdown(SHUT_WR): our FIN; the socket can still read until the peer's FIN.
 pub fn shutdown(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
     if let Some(conn) = k.tcp.conns.get_mut(&id) {
-        conn.set.get_mut::<tcp::Socket>(conn.handle).close();
+        send_fin(conn.set.get_mut::<tcp::Socket>(conn.handle));
         poll_conn(k, ctx, id, None);
     }
 }

@@ -1,16 +1,19 @@
-//! TCP input (net/ipv4/tcp_ipv4.c): find the connection a segment belongs to, or the
-//! listener a SYN is for (creating the connection, within the backlog), or answer as a closed
-//! port does, with a reset.
+//! net/ipv4/tcp_ipv4.c: connect(2) (tcp_v4_connect), and TCP input: find the connection a
+//! segment belongs to, or the listener a SYN is for (creating the connection, within the
+//! backlog), or answer as a closed port does, with a reset.
 
-use super::ip_output::Errno;
-use super::tcp::{self, Tcp, TcpId};
+use super::inet_hashtables::ephemeral_port;
+use super::ip_output::{route_output, Errno, OutRoute};
+use super::socket::Pid;
+use super::tcp::{self, lower, poll_conn, Tcp, TcpId};
 use super::tcp_glue::send_emitted;
 use super::tcp_timer::fail;
 use super::Kernel;
 use crate::sim::Ctx;
 use crate::why;
+use smoltcp::socket::tcp as stcp;
 use smoltcp::socket::tcp::{Socket, State};
-use smoltcp::wire::{IpAddress, IpListenEndpoint, Ipv4Packet, TcpPacket};
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Packet, TcpPacket};
 use std::net::Ipv4Addr;
 
 /// tcp_v4_rcv: a unicast TCP segment for one of our addresses (`pkt` is the whole IP packet).
@@ -90,6 +93,7 @@ fn syn_to_listener(
     }
     let (id, conn) = k.tcp.new_conn(local, remote);
     conn.listener = Some(lid);
+    conn.passive = true;
     let sock = conn.set.get_mut::<Socket>(conn.handle);
     let ep = IpListenEndpoint {
         addr: Some(IpAddress::Ipv4(local.0)),
@@ -133,4 +137,68 @@ pub fn err_rcv(
     };
     fail(k, ctx, id, err);
     true
+}
+
+/// connect(2): picks the route and source as Linux does (no packet when there is no route),
+/// an ephemeral port, and sends the SYN.
+pub fn connect(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    pid: Pid,
+    dst: Ipv4Addr,
+    port: u16,
+) -> Result<TcpId, Errno> {
+    connect_from(k, ctx, pid, (dst, port), None)
+}
+
+/// bind(2) to `lport` (when given, as `curl --local-port` does; EADDRINUSE while any socket
+/// of ours holds it, TIME_WAIT included), then connect(2).
+pub fn connect_from(
+    k: &mut Kernel,
+    ctx: &mut Ctx,
+    pid: Pid,
+    (dst, port): (Ipv4Addr, u16),
+    lport: Option<u16>,
+) -> Result<TcpId, Errno> {
+    let src = match route_output(k, dst, None)? {
+        OutRoute::Local { src } | OutRoute::Remote { src, .. } => src,
+    };
+    let lport = match lport {
+        Some(p) if k.tcp.port_in_use(p) => return Err(Errno::AddrInUse),
+        Some(p) => p,
+        None => ephemeral_port(k).ok_or(Errno::AddrNotAvail)?,
+    };
+    let (id, _) = k.tcp.new_conn((src, lport), (dst, port));
+    let t = &mut k.tcp;
+    let Some(conn) = t.conns.get_mut(&id) else {
+        return Err(Errno::BadFd);
+    };
+    conn.owner = Some(pid);
+    let local = IpListenEndpoint {
+        addr: Some(IpAddress::Ipv4(src)),
+        port: lport,
+    };
+    let sock = conn.set.get_mut::<stcp::Socket>(conn.handle);
+    let cx = t.glue.iface.context();
+    if sock
+        .connect(cx, IpEndpoint::new(IpAddress::Ipv4(dst), port), local)
+        .is_err()
+    {
+        k.tcp.remove(id);
+        return Err(Errno::AddrNotAvail);
+    }
+    let retries = k.sysctl.syn_retries;
+    if let Some(c) = k.tcp.conns.get_mut(&id) {
+        c.deadline = Some(ctx.now + syn_timeout_secs(retries) * 1_000_000_000);
+        lower(&mut k.tcp.earliest, c.deadline);
+    }
+    poll_conn(k, ctx, id, None);
+    Ok(id)
+}
+
+/// How long connect() tries: SYNs leave at 0, 1, 3, 7 … s (the wait doubles from 1 s, up
+/// to TCP_RTO_MAX, 120 s) and the attempt fails when the wait after the last one ends:
+/// 127 s for the default 6 retries.
+fn syn_timeout_secs(retries: u32) -> u64 {
+    (0..=retries).map(|i| (1u64 << i.min(7)).min(120)).sum()
 }

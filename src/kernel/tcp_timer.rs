@@ -1,8 +1,10 @@
 //! TCP's timers (net/ipv4/tcp_timer.c's job): smoltcp's own retransmissions and TIME_WAIT run
-//! when due; on top, Linux's limit on SYN retries (tcp_syn_retries) and the connect timeout.
+//! when due; on top, Linux's limit on SYN retries (tcp_syn_retries), the connect timeout and
+//! the delayed-ACK timer (tcp_delack.rs).
 
 use super::ip_output::Errno;
-use super::tcp::{poll_conn, reap, state, TcpId};
+use super::tcp::{poll_conn, reap, state, window, TcpId};
+use super::tcp_glue::send_emitted;
 use super::Kernel;
 use crate::sim::Ctx;
 use crate::why;
@@ -25,6 +27,16 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     for id in due {
         poll_conn(k, ctx, id, None);
     }
+    let acks: Vec<TcpId> = k
+        .tcp
+        .conns
+        .iter()
+        .filter(|(_, c)| c.delack.timer.is_some_and(|t| t <= ctx.now))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in acks {
+        delack(k, ctx, id);
+    }
     super::tcp_minisocks::expire(k, ctx);
     let expired: Vec<TcpId> = k
         .tcp
@@ -41,6 +53,23 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
         }
     }
     k.tcp.recompute_timer();
+}
+
+/// tcp_delack_timer_handler: nothing carried the held ACK in time; it leaves alone.
+fn delack(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    let win = window(conn);
+    if let Some(ack) = conn.delack.fire(ctx.now, win) {
+        why!(
+            ctx,
+            "tcp",
+            "delayed ACK timer: nothing to ride on, ACK sent alone"
+        );
+        k.tcp.glue.dev.tx.push(ack);
+        send_emitted(k, ctx);
+    }
 }
 
 /// smoltcp retransmits a SYN for ever; Linux sends 1 + tcp_syn_retries of them. Extra ones
