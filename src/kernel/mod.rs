@@ -23,6 +23,7 @@ pub mod netfilter;
 pub mod process;
 pub mod procfs;
 pub mod procfs_net;
+pub mod procfs_net_sock;
 pub mod raw;
 pub mod rtnetlink;
 pub mod slab;
@@ -65,6 +66,8 @@ pub struct Kernel {
     pub backlog: VecDeque<(usize, Vec<u8>)>,
     pub lab_hosts: LabHosts,
     pub tcp: tcp::Tcp,
+    /// The time of the event being handled: what /proc's countdowns count from.
+    pub clock: crate::sim::Time,
     /// The login shell of the node's terminal: `$$` in every lab line, and the owner of the
     /// fds that `exec 8<> /dev/tcp/…` opens, which outlive the line that opened them.
     pub session: Option<socket::Pid>,
@@ -97,6 +100,7 @@ impl Kernel {
             backlog: VecDeque::new(),
             lab_hosts: Rc::new(Vec::new()),
             tcp: tcp::Tcp::new(tcp_seed),
+            clock: crate::sim::Time::ZERO,
             session: None,
             fds: std::collections::BTreeMap::new(),
             // Boot has run a few hundred processes before the lab's first command.

@@ -34,6 +34,10 @@ impl Kernel {
             "/proc/net/arp" => Ok(proc_net_arp(self).into_bytes()),
             "/proc/net/route" => Ok(super::procfs_net::proc_net_route(self).into_bytes()),
             "/proc/net/dev" => Ok(super::procfs_net::proc_net_dev(self).into_bytes()),
+            "/proc/net/tcp" => {
+                Ok(super::procfs_net_sock::proc_net_tcp(self, self.clock).into_bytes())
+            }
+            "/proc/net/udp" => Ok(super::procfs_net_sock::proc_net_udp(self).into_bytes()),
             "/proc/net/nf_conntrack" => {
                 let ct = &self.nf.ct;
                 Ok(super::netfilter::nf_conntrack::show::proc_file(ct, ct.clock).into_bytes())

@@ -12,7 +12,7 @@ fn route_flags(gw: bool, host: bool, reject: bool) -> u32 {
 }
 
 /// An address as the kernel prints a __be32 with %08X on a little-endian machine.
-fn hex(ip: std::net::Ipv4Addr) -> String {
+pub(super) fn hex(ip: std::net::Ipv4Addr) -> String {
     format!("{:08X}", u32::from_le_bytes(ip.octets()))
 }
 

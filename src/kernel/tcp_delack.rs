@@ -390,6 +390,15 @@ impl DelAck {
         }
     }
 
+    /// What /proc/net/tcp shows of it: rto and ato (ns), and quick << 1 | pingpong.
+    pub fn proc_fields(&self) -> (u64, u64, u32) {
+        (
+            self.rto(),
+            self.ato,
+            self.quick << 1 | u32::from(self.pingpong),
+        )
+    }
+
     fn rto(&self) -> u64 {
         self.srtt.map_or(RTO_INIT, |s| s + RTO_MIN)
     }

@@ -71,6 +71,7 @@ impl Host {
     /// nothing more happens at this instant (bounded, in case two programs ping-pong).
     fn settle(&mut self, ctx: &mut Ctx) {
         self.kernel.nf.ct.clock = ctx.now;
+        self.kernel.clock = ctx.now;
         for _ in 0..1000 {
             self.kernel.run_backlog(ctx);
             let ran = self.poll_all(ctx) | self.deliver_signals(ctx);

@@ -66,6 +66,7 @@ pub fn run_builtin(
         return None;
     };
     let mut ctx = crate::sim::Ctx::new(now, "", false);
+    k.clock = now;
     let mut sys = Sys {
         k,
         ctx: &mut ctx,
