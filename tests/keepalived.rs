@@ -63,21 +63,21 @@ lb1: keepalived -D
 lb2: keepalived
 run 4s
 lb1: ps -ef
-expect matches "(?m)^root +1003 +1 .* \? +00:00:00 keepalived -D$"
-expect matches "(?m)^root +1004 +1003 .* keepalived -D$"
-lb1: kill -9 1004
+expect matches "(?m)^root +1004 +1 .* \? +00:00:00 keepalived -D$"
+expect matches "(?m)^root +1005 +1004 .* keepalived -D$"
+lb1: kill -9 1005
 run 1s
 lb1: grep Keepalived /var/log/syslog
-expect contains "Keepalived[1003]: pid 1004 exited due to signal 9 (Killed) - has rlimit_rttime been exceeded?"
-expect contains "Keepalived[1003]: VRRP child process(1004) died: Respawning"
-expect contains "Keepalived[1003]:   Please log an issue at https://github.com/acassen/keepalived/issues/"
-expect contains "Keepalived[1003]: Restart of VRRP process delayed 0 seconds to limit respawn rate"
-expect contains "Keepalived[1003]: Starting VRRP child process, pid=1007"
-expect contains "Keepalived_vrrp[1007]: (VI_1) removing VIPs."
-expect contains "Keepalived[1003]: read eventfd count 1, num_reloading 0"
+expect contains "Keepalived[1004]: pid 1005 exited due to signal 9 (Killed) - has rlimit_rttime been exceeded?"
+expect contains "Keepalived[1004]: VRRP child process(1005) died: Respawning"
+expect contains "Keepalived[1004]:   Please log an issue at https://github.com/acassen/keepalived/issues/"
+expect contains "Keepalived[1004]: Restart of VRRP process delayed 0 seconds to limit respawn rate"
+expect contains "Keepalived[1004]: Starting VRRP child process, pid=1008"
+expect contains "Keepalived_vrrp[1008]: (VI_1) removing VIPs."
+expect contains "Keepalived[1004]: read eventfd count 1, num_reloading 0"
 lb1: ifconfig eth0:2
 expect not contains "192.168.10.200"
-lb1: kill -9 1007
+lb1: kill -9 1008
 run 3s
 lb1: grep "delayed" /var/log/syslog
 expect contains "Restart of VRRP process delayed 1 seconds to limit respawn rate"
@@ -94,8 +94,8 @@ lb1: keepalived
 lb2: keepalived
 run 4s
 lb1: cat /run/keepalived.pid /run/vrrp.pid
-expect matches "^1003\n1004\n$"
-lb1: kill -9 1003
+expect matches "^1004\n1005\n$"
+lb1: kill -9 1004
 run 2s
 lb1: ps -ef
 expect not contains "keepalived"
@@ -106,7 +106,7 @@ expect contains "192.168.10.200"
 lb2: grep Keepalived_vrrp /var/log/syslog
 expect contains "(VI_1) Entering MASTER STATE"
 lb1: cat /run/keepalived.pid
-expect contains "1003"
+expect contains "1004"
 lb1: ls /run
 expect not contains "vrrp.pid"
 lb1: keepalived
@@ -131,16 +131,16 @@ lb1: systemctl reload keepalived
 expect exit 0
 lb1: journalctl -u keepalived -n 6
 expect contains "systemd[1]: Reloading keepalived.service - Keepalive Daemon (LVS and VRRP)..."
-expect contains "Keepalived[1003]: Reloading ..."
-expect contains "Keepalived[1003]: Configuration file /etc/keepalived/keepalived.conf"
-expect contains "Keepalived_vrrp[1004]: Reloading"
-expect contains "Keepalived[1003]: Reload complete"
+expect contains "Keepalived[1004]: Reloading ..."
+expect contains "Keepalived[1004]: Configuration file /etc/keepalived/keepalived.conf"
+expect contains "Keepalived_vrrp[1005]: Reloading"
+expect contains "Keepalived[1004]: Reload complete"
 expect contains "systemd[1]: Reloaded keepalived.service - Keepalive Daemon (LVS and VRRP)."
 lb1: ifconfig eth0:2
 expect contains "192.168.10.200"
 lb1: systemctl restart keepalived
 lb1: systemctl status keepalived
-expect contains "Main PID: 1010 (keepalived)"
+expect contains "Main PID: 1011 (keepalived)"
 expect contains "Active: active (running)"
 "#,
     );
@@ -166,8 +166,8 @@ expect contains "Job for keepalived.service failed because the control process e
 expect exit 1
 lb1: systemctl status keepalived
 expect contains "Active: failed (Result: exit-code)"
-expect contains "Keepalived[1005]: pid 1006 exited with permanent error CONFIG. Terminating"
-expect contains "Keepalived[1005]: Stopped Keepalived v2.2.7 (01/16,2022)"
+expect contains "Keepalived[1006]: pid 1007 exited with permanent error CONFIG. Terminating"
+expect contains "Keepalived[1006]: Stopped Keepalived v2.2.7 (01/16,2022)"
 expect contains "keepalived.service: Main process exited, code=exited, status=2/FAILURE"
 expect exit 3
 "#,

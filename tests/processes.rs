@@ -12,27 +12,27 @@ link b:eth0 sw1
 a: ifconfig eth0 10.0.0.1/24
 b: ifconfig eth0 10.0.0.2/24
 b: tcpdump -n -i eth0 &
-expect contains "[1] 1001"
+expect contains "[1] 1002"
 b: ps
 expect matches "(?m)^    PID TTY          TIME CMD$"
-expect matches "(?m)^   1001 pts/0    00:00:00 tcpdump$"
-expect matches "(?m)^   1002 pts/0    00:00:00 ps$"
+expect matches "(?m)^   1002 pts/0    00:00:00 tcpdump$"
+expect matches "(?m)^   1003 pts/0    00:00:00 ps$"
 b: ps -ef
 expect matches "(?m)^UID          PID    PPID  C STIME TTY          TIME CMD$"
-expect matches "(?m)^root        1001       1  0 00:00 pts/0    00:00:00 tcpdump -n -i eth0$"
+expect matches "(?m)^root        1002    1000  0 00:00 pts/0    00:00:00 tcpdump -n -i eth0$"
 b: pidof tcpdump
-expect contains "1001"
+expect contains "1002"
 b: pidof nothing
 expect exit 1
 b: pgrep tcpdump
-expect contains "1001"
+expect contains "1002"
 b: kill 4242
 expect contains "bash: kill: (4242) - No such process"
 expect exit 1
 b: kill -9
 expect contains "kill: usage: kill [-s sigspec"
 expect exit 2
-b: kill -FOO 1001
+b: kill -FOO 1002
 expect contains "bash: kill: FOO: invalid signal specification"
 b: kill two
 expect contains "bash: kill: two: arguments must be process or job IDs"
@@ -51,7 +51,7 @@ b: pkill tcpdump
 expect exit 1
 a: ping -c 100 b &
 run 2s
-a: kill -9 1002
+a: kill -9 1003
 a: wait
 expect not contains "ping statistics"
 expect exit 137
@@ -125,7 +125,7 @@ fn finished_processes_do_not_pile_up() {
     }
     let host = runner.world.host(0).expect("host");
     let pids: Vec<u32> = host.kernel.procs.procs.keys().copied().collect();
-    // systemd (1) and httpd (daemonized) are all that is left.
-    assert_eq!(pids.len(), 2, "{pids:?}");
+    // systemd (1), the terminal's login shell and httpd (daemonized) are all that is left.
+    assert_eq!(pids.len(), 3, "{pids:?}");
     assert!(host.kernel.procs.procs.values().all(|p| p.status.is_none()));
 }

@@ -24,6 +24,7 @@ pub mod process;
 pub mod procfs;
 pub mod procfs_net;
 pub mod procfs_net_sock;
+pub mod procfs_pid;
 pub mod raw;
 pub mod rtnetlink;
 pub mod slab;

@@ -72,6 +72,83 @@ impl Sys<'_> {
             .map(|(_, v)| v.clone())
     }
 
+    /// getcwd(3).
+    pub fn cwd(&self) -> String {
+        self.k
+            .procs
+            .procs
+            .get(&self.pid)
+            .map_or_else(|| "/root".into(), |p| p.cwd.clone())
+    }
+
+    /// A path as the kernel resolves it for this process: relative paths from the working
+    /// directory, `/proc/self` as the process's own directory, `.` and `..` folded.
+    pub fn path(&self, path: &str) -> String {
+        let full = match path.starts_with('/') {
+            true => path.to_string(),
+            false => format!("{}/{path}", self.cwd()),
+        };
+        let full = super::vfs::normalize(&full).into_owned();
+        match full.strip_prefix("/proc/self") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                format!("/proc/{}{rest}", self.pid)
+            }
+            _ => full,
+        }
+    }
+
+    /// open(2) and read(2) of a whole file, its path as this process names it.
+    pub fn read_file(&self, path: &str) -> Result<Vec<u8>, super::vfs::FsError> {
+        self.k.read_file(&self.path(path))
+    }
+
+    /// open(2) with O_CREAT and write(2) (appending or replacing).
+    pub fn write_file(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        append: bool,
+    ) -> Result<(), super::procfs::WriteError> {
+        let full = self.path(path);
+        self.k.write_file(&full, data, append)
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.k.is_dir(&self.path(path))
+    }
+
+    /// getdents(2): the names in a directory.
+    pub fn list_dir(&self, path: &str) -> Result<Vec<String>, super::vfs::FsError> {
+        self.k.list_dir(&self.path(path))
+    }
+
+    /// mkdir(2).
+    pub fn mkdir(&mut self, path: &str) -> Result<(), super::vfs::FsError> {
+        let full = self.path(path);
+        self.k.vfs.mkdir(&full)
+    }
+
+    /// unlink(2) / rmdir(2).
+    pub fn remove(&mut self, path: &str) -> Result<(), super::vfs::FsError> {
+        let full = self.path(path);
+        self.k.vfs.remove(&full)
+    }
+
+    /// chdir(2): ENOENT or ENOTDIR as the message the shell prints.
+    pub fn chdir(&mut self, path: &str) -> Result<(), &'static str> {
+        let full = self.path(path);
+        if !self.k.is_dir(&full) {
+            return Err(match self.k.read_file(&full) {
+                Ok(_) => "Not a directory",
+                Err(_) => "No such file or directory",
+            });
+        }
+        if let Some(p) = self.k.procs.procs.get_mut(&self.pid) {
+            p.cwd = full;
+        }
+        Ok(())
+    }
+
     /// prctl(PR_SET_PDEATHSIG, sig).
     pub fn set_pdeathsig(&mut self, sig: Signal) {
         if let Some(p) = self.k.procs.procs.get_mut(&self.pid) {
@@ -132,6 +209,9 @@ pub struct Proc {
     pub idle: bool,
     /// Environment variables set for it (systemd's NOTIFY_SOCKET); children inherit them.
     pub env: Vec<(String, String)>,
+    /// The working directory (task->fs->pwd) relative paths start from; children inherit
+    /// it. A terminal's commands start in root's home.
+    pub cwd: String,
     /// Someone will collect its exit status: the parent that forked it, or the terminal for
     /// a command. Otherwise (a daemon, an orphan) it is reaped as it ends, as init reaps
     /// the children it adopts, so finished processes never pile up.
@@ -244,6 +324,7 @@ impl ProcTable {
                 sigchld: false,
                 idle: false,
                 env: Vec::new(),
+                cwd: "/root".into(),
                 waited: true,
             },
         );
@@ -259,6 +340,7 @@ impl ProcTable {
         if let Some(p) = self.procs.get_mut(&pid) {
             p.ppid = 0;
             p.daemon = true;
+            p.cwd = "/".into();
             p.cgroup = Some("/init.scope".into());
         }
     }
@@ -272,11 +354,11 @@ impl ProcTable {
         (name, cmdline): (&str, &str),
         prog: Box<dyn Program>,
     ) -> Pid {
-        let (cgroup, daemon, env) = self
+        let (cgroup, daemon, env, cwd) = self
             .procs
             .get(&parent)
-            .map_or((None, true, Vec::new()), |p| {
-                (p.cgroup.clone(), p.daemon, p.env.clone())
+            .map_or((None, true, Vec::new(), "/".into()), |p| {
+                (p.cgroup.clone(), p.daemon, p.env.clone(), p.cwd.clone())
             });
         let pid = self.insert(name, cmdline, prog, true);
         if let Some(p) = self.procs.get_mut(&pid) {
@@ -285,6 +367,7 @@ impl ProcTable {
             p.daemon = daemon;
             p.started = now;
             p.env = env;
+            p.cwd = cwd;
         }
         pid
     }

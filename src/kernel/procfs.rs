@@ -44,6 +44,11 @@ impl Kernel {
             }
             "/etc/hosts" => Ok(hosts_file(self).into_bytes()),
             "/etc/hostname" => Ok(format!("{}\n", self.hostname).into_bytes()),
+            _ if p.starts_with("/proc/") && super::procfs_pid::is_dir(self, &p) => {
+                Err(FsError::IsDir)
+            }
+            _ if p.starts_with("/proc/") => super::procfs_pid::read(self, &p)
+                .map_or_else(|| self.vfs.read(&p).map(|d| d.to_vec()), Ok),
             _ => self.vfs.read(&p).map(|d| d.to_vec()),
         }
     }
@@ -99,14 +104,25 @@ impl Kernel {
                 "dev".into(),
                 "nf_conntrack".into(),
                 "route".into(),
+                "tcp".into(),
+                "udp".into(),
             ]);
+        }
+        if let Some(names) = super::procfs_pid::list(self, &p).filter(|_| p != "/proc") {
+            return Ok(names);
         }
         let mut names = self.vfs.list(&p)?;
         if p == "/proc" {
-            names.push("net".into());
+            names.extend(["net".into(), "self".into(), "sys".into()]);
         }
         names.sort();
         names.dedup();
+        if p == "/proc" {
+            // The processes first, in pid order, as the kernel lists them.
+            let mut pids = super::procfs_pid::list(self, "/proc").unwrap_or_default();
+            pids.append(&mut names);
+            return Ok(pids);
+        }
         Ok(names)
     }
 
@@ -114,7 +130,7 @@ impl Kernel {
         let p = super::vfs::normalize(path);
         match p.strip_prefix(PROC_SYS) {
             Some(key) => self.sysctl_dir(key),
-            None => p == "/proc/net" || self.vfs.is_dir(&p),
+            None => p == "/proc/net" || self.vfs.is_dir(&p) || super::procfs_pid::is_dir(self, &p),
         }
     }
 

@@ -31,6 +31,12 @@ pub struct Vfs {
 
 /// Makes a path absolute and clean (`/etc//hosts/` → `/etc/hosts`, `a/../b` → `/b`), taking
 /// relative paths from `/root`, the shell's home.
+/// Debian 12's /etc/os-release.
+pub const DEBIAN_OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n\
+NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\n\
+VERSION_CODENAME=bookworm\nID=debian\nHOME_URL=\"https://www.debian.org/\"\n\
+SUPPORT_URL=\"https://www.debian.org/support\"\nBUG_REPORT_URL=\"https://bugs.debian.org/\"\n";
+
 pub fn normalize(path: &str) -> Cow<'_, str> {
     if is_normal(path) {
         return Cow::Borrowed(path); // the common case, read and written per request
@@ -90,6 +96,13 @@ impl Vfs {
         v.files
             .insert("/etc/hosts".into(), b"127.0.0.1\tlocalhost\n".to_vec());
         v.files.insert("/etc/resolv.conf".into(), Vec::new());
+        // Debian 12, unless the lab says `distro centos` (user/distro.rs).
+        v.files.insert(
+            "/etc/os-release".into(),
+            DEBIAN_OS_RELEASE.as_bytes().to_vec(),
+        );
+        v.files
+            .insert("/etc/debian_version".into(), b"12.11\n".to_vec());
         v
     }
 

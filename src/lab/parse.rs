@@ -62,6 +62,11 @@ pub enum Stmt {
     Expect(Expect),
     Run(Option<u64>),
     Step(u64),
+    /// `distro centos|debian NODE …`: the nodes' distribution (user/distro.rs).
+    Distro {
+        name: String,
+        nodes: Vec<String>,
+    },
     /// `tap NODE:IF DEV`: the interface on a Linux TAP device (real time from then on).
     Tap {
         node: String,
@@ -81,7 +86,7 @@ pub struct Line {
 
 const KEYWORDS: &[&str] = &[
     "seed", "title", "budget", "host", "router", "switch", "hub", "link", "tap", "capture",
-    "expect", "run", "step", "crash", "boot",
+    "expect", "run", "step", "crash", "boot", "distro",
 ];
 
 /// Parses a whole lab; the first error stops it.
@@ -162,6 +167,15 @@ pub fn parse_stmt(raw: &str) -> Result<Stmt, String> {
             _ => one_number(args, "step [N]").map(Stmt::Step),
         },
         "tap" => parse_tap(args),
+        "distro" => match args {
+            [name, nodes @ ..] if crate::user::distro::NAMES.contains(&name.as_str()) && !nodes.is_empty() => {
+                Ok(Stmt::Distro {
+                    name: name.clone(),
+                    nodes: nodes.to_vec(),
+                })
+            }
+            _ => Err("expected: distro debian|centos NODE … (e.g. distro centos rs1 rs2)".into()),
+        },
         "crash" | "boot" => Err(format!("'{}' is not supported yet: use `link down NODE:IF`", words[0])),
         other => Err(format!("unknown statement '{other}': expected a statement (host, link, capture, run, expect …) or NODE: COMMAND")),
     }

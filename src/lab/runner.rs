@@ -65,7 +65,8 @@ pub struct Runner<'a> {
     last: Option<(String, i32)>,
     expects: usize,
     /// Each node's terminal shell's `$?`: the status of its last line (0 after `cmd &`).
-    statuses: std::collections::BTreeMap<usize, i32>,
+    /// Each node's terminal session: `$?`, directory, aliases, variables.
+    sessions: std::collections::BTreeMap<usize, crate::user::shell::session::Shared>,
 }
 
 /// A lab's `tap` makes a network device on the host: only with the user's word for it.
@@ -120,7 +121,7 @@ impl<'a> Runner<'a> {
             trace_pos: 0,
             last: None,
             expects: 0,
-            statuses: std::collections::BTreeMap::new(),
+            sessions: std::collections::BTreeMap::new(),
         }
     }
 
@@ -214,6 +215,21 @@ impl<'a> Runner<'a> {
             }
             Stmt::Title(t) => self.say(&format!("== {t} ==\n")),
             Stmt::Budget(n) => self.budget = *n,
+            Stmt::Distro { name, nodes } => {
+                for node in nodes {
+                    let n = self
+                        .world
+                        .node_index(node)
+                        .ok_or(format!("no node '{node}'"))?;
+                    let host = self
+                        .world
+                        .host_mut(n)
+                        .ok_or(format!("{node} is not a host"))?;
+                    crate::user::distro::set(&mut host.kernel, name);
+                    // Root's login shell starts again, with the distribution's aliases.
+                    self.sessions.remove(&n);
+                }
+            }
             Stmt::Nodes { kind, names } => {
                 for n in names {
                     self.world.add_node(n, kind)?;
@@ -340,8 +356,8 @@ impl<'a> Runner<'a> {
             .and_then(|c| c.argv.first())
             .map(|w| w.text())
             .unwrap_or_else(|| "bash".into());
-        let last = self.statuses.get(&n).copied().unwrap_or(0);
-        let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()).with_status(last));
+        let session = self.session(n);
+        let shell = Box::new(Shell::new(script.clone(), bodies.to_vec()).in_session(session));
         let cmdline = line.trim_end().trim_end_matches('&').trim_end();
         let pid = self
             .world
@@ -356,14 +372,28 @@ impl<'a> Runner<'a> {
                     .count()
             });
             self.flush_trace(false);
-            self.statuses.insert(n, 0);
+            self.session(n).borrow_mut().status = 0;
             return self.record(format!("[{jobs}] {pid}\n"), 0);
         }
         let status = self.foreground(n, pid)?;
-        self.statuses.insert(n, status);
+        self.session(n).borrow_mut().status = status;
         let output = self.take_output(n, pid);
         self.reap(n, pid);
         self.record(output, status)
+    }
+
+    /// Node `n`'s terminal session, begun as root's login shell on its distribution.
+    fn session(&mut self, n: usize) -> crate::user::shell::session::Shared {
+        let now = self.world.now;
+        let centos = self.world.host_mut(n).is_some_and(|h| {
+            // The terminal's login shell is there before the first command runs.
+            crate::user::shell::login_shell(&mut h.kernel, now);
+            crate::user::distro::is_centos(&h.kernel)
+        });
+        self.sessions
+            .entry(n)
+            .or_insert_with(|| crate::user::shell::session::Session::login(centos).shared())
+            .clone()
     }
 
     /// The terminal has the command's status and output: the process is gone.

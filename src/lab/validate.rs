@@ -64,6 +64,13 @@ impl Seen {
                 self.capture_file(path, at)
             }
             Stmt::Command { node, line, .. } => self.command(node, line),
+            Stmt::Distro { nodes, .. } => nodes.iter().try_for_each(|n| match self.is_host(n)? {
+                true => Ok(()),
+                false => Err(format!(
+                    "{n} is a {}: it has no distribution",
+                    self.kind(n)?
+                )),
+            }),
             _ => Ok(()),
         }
     }

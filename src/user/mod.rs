@@ -2,6 +2,7 @@
 //! (`ifconfig`, `route`, `ping` …) talk to the kernel only through `Sys`, as real programs
 //! talk to Linux through syscalls, ioctls and netlink.
 
+pub mod distro;
 pub mod dns;
 pub mod keepalived;
 pub mod libc;

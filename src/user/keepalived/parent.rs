@@ -152,7 +152,7 @@ impl Parent {
             &format!("Running on Linux {KERNEL} (built for Linux 5.19.11)"),
         );
         log.info(sys, &opts::command_line(&o.argv));
-        if sys.k.read_file(&o.conf).is_err() {
+        if sys.read_file(&o.conf).is_err() {
             log.info(sys, &format!("Config files missing '{}'.", o.conf));
             return Poll::Exit(6);
         }
@@ -173,9 +173,9 @@ impl Parent {
             return Poll::Exit(0);
         }
         for f in [&o.pid, &o.vrrp_pid, &o.check_pid] {
-            if sys.k.read_file(f).is_ok() && !running(sys, f) {
+            if sys.read_file(f).is_ok() && !running(sys, f) {
                 log.info(sys, &format!("Remove a zombie pid file {f}"));
-                let _ = sys.k.vfs.remove(f);
+                let _ = sys.remove(f);
             }
         }
         for (kind, wanted) in [
@@ -427,7 +427,7 @@ impl Parent {
         );
         log.info(sys, &format!("Stopped {VERSION}"));
         if let Some(o) = &self.opts {
-            let _ = sys.k.vfs.remove(&o.pid);
+            let _ = sys.remove(&o.pid);
         }
         Poll::Exit(self.exit_code)
     }
@@ -521,7 +521,7 @@ pub fn read(
 
 /// `keepalived -t`: each process's reading, parent first, then checker, then VRRP.
 fn config_test(sys: &mut Sys, o: &Opts) -> i32 {
-    if sys.k.read_file(&o.conf).is_err() {
+    if sys.read_file(&o.conf).is_err() {
         sys.eprint(&format!("Config files missing '{}'.\n", o.conf));
         return 0;
     }
@@ -552,7 +552,7 @@ fn config_test(sys: &mut Sys, o: &Opts) -> i32 {
 
 /// keepalived_running: a live process holds the pid file.
 fn running(sys: &Sys, pidfile: &str) -> bool {
-    let Ok(data) = sys.k.read_file(pidfile) else {
+    let Ok(data) = sys.read_file(pidfile) else {
         return false;
     };
     let pid = String::from_utf8_lossy(&data).trim().parse::<Pid>().ok();

@@ -85,7 +85,7 @@ enum Outcome {
 impl Lookup {
     /// Reads /etc/resolv.conf now, as res_init does on the first lookup.
     pub fn new(sys: &mut Sys, name: &str) -> Lookup {
-        let text = sys.k.read_file(resolv_conf::PATH).unwrap_or_default();
+        let text = sys.read_file(resolv_conf::PATH).unwrap_or_default();
         let rc = resolv_conf::parse(&String::from_utf8_lossy(&text));
         for complaint in &rc.ignored {
             why!(

@@ -46,7 +46,7 @@ pub fn log_for_unit(sys: &mut Sys, unit: &str, ident: &str, pid: Pid, msg: &str)
         sys.k.hostname
     );
     // Losing a log line must never stop a daemon (a full or missing /var/log, as in Linux).
-    let _ = sys.k.vfs.mkdir("/var/log/journal");
+    let _ = sys.mkdir("/var/log/journal");
     let _ = sys.k.vfs.write(SYSLOG, line.as_bytes(), true);
     let entry = format!("{unit}\t{line}");
     let _ = sys.k.vfs.write(JOURNAL, entry.as_bytes(), true);

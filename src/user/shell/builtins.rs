@@ -4,6 +4,12 @@
 use crate::kernel::process::Sys;
 use crate::sim::time::parse_duration;
 
+/// The commands this file runs.
+pub const NAMES: &[&str] = &[
+    "cat", "echo", "false", "grep", "head", "hostname", "ls", "mkdir", "readlink", "rm", "tail",
+    "true", "wc",
+];
+
 /// Runs a builtin; None if `argv[0]` is not one.
 pub fn run(sys: &mut Sys, argv: &[String], stdin: &str) -> Option<i32> {
     let args = &argv[1..];
@@ -18,9 +24,30 @@ pub fn run(sys: &mut Sys, argv: &[String], stdin: &str) -> Option<i32> {
         "head" | "tail" => head_tail(sys, &argv[0], args, stdin),
         "wc" => wc(sys, args, stdin),
         "mkdir" => mkdir(sys, args),
+        "readlink" => readlink(sys, args),
         "rm" => rm(sys, args),
         _ => return None,
     })
+}
+
+/// `readlink PATH`: where a /proc link points (`/proc/self` is the reader itself).
+fn readlink(sys: &mut Sys, args: &[String]) -> i32 {
+    let Some(path) = args.iter().find(|a| !a.starts_with('-')) else {
+        sys.eprint("readlink: missing operand\nTry 'readlink --help' for more information.\n");
+        return 1;
+    };
+    let full = sys.path(path);
+    let target = match path.trim_end_matches('/') {
+        "/proc/self" => Some(sys.pid.to_string()),
+        _ => crate::kernel::procfs_pid::readlink(sys.k, &full),
+    };
+    match target {
+        Some(t) => {
+            sys.print(&format!("{t}\n"));
+            0
+        }
+        None => 1,
+    }
 }
 
 /// `sleep N[smhd]`: the duration in ns, or coreutils' error.
@@ -101,7 +128,7 @@ fn cat(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
     }
     let mut status = 0;
     for path in args {
-        match sys.k.read_file(path) {
+        match sys.read_file(path) {
             Ok(data) => sys.print(&String::from_utf8_lossy(&data)),
             Err(e) => {
                 sys.eprint(&format!("cat: {path}: {}\n", e.message()));
@@ -117,7 +144,7 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
     let long = args.iter().any(|a| a.starts_with('-') && a.contains('l'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let targets: Vec<String> = if paths.is_empty() {
-        vec!["/root".into()]
+        vec![".".into()]
     } else {
         paths.iter().map(|p| p.to_string()).collect()
     };
@@ -126,12 +153,12 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
         if targets.len() > 1 {
             sys.print(&format!("{}{path}:\n", if n > 0 { "\n" } else { "" }));
         }
-        if let Some(pid) = proc_fd_dir(path) {
+        if let Some(pid) = proc_fd_dir(&sys.path(path)) {
             ls_fds(sys, pid, long);
             continue;
         }
-        if !sys.k.is_dir(path) {
-            match sys.k.read_file(path) {
+        if !sys.is_dir(path) {
+            match sys.read_file(path) {
                 Ok(data) => ls_line(sys, path, Some(data.len()), long),
                 Err(_) => {
                     sys.eprint(&format!(
@@ -142,16 +169,16 @@ fn ls(sys: &mut Sys, args: &[String]) -> i32 {
             }
             continue;
         }
-        let names = sys.k.list_dir(path).unwrap_or_default();
+        let names = sys.list_dir(path).unwrap_or_default();
         if long {
             sys.print(&format!("total {}\n", names.len() * 4));
         }
         for name in names {
             let full = format!("{}/{name}", path.trim_end_matches('/'));
-            let size = if sys.k.is_dir(&full) {
+            let size = if sys.is_dir(&full) {
                 None
             } else {
-                sys.k.read_file(&full).ok().map(|d| d.len())
+                sys.read_file(&full).ok().map(|d| d.len())
             };
             ls_line(sys, &name, size, long);
         }
@@ -236,7 +263,7 @@ fn grep(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
         return 2;
     };
     let text = match rest.get(1) {
-        Some(path) => match sys.k.read_file(path) {
+        Some(path) => match sys.read_file(path) {
             Ok(d) => String::from_utf8_lossy(&d).into_owned(),
             Err(e) => {
                 sys.eprint(&format!("grep: {path}: {}\n", e.message()));
@@ -314,7 +341,7 @@ fn wc(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
 fn mkdir(sys: &mut Sys, args: &[String]) -> i32 {
     let mut status = 0;
     for p in args.iter().filter(|a| !a.starts_with('-')) {
-        if sys.k.vfs.mkdir(p).is_err() {
+        if sys.mkdir(p).is_err() {
             sys.eprint(&format!(
                 "mkdir: cannot create directory '{p}': File exists\n"
             ));
@@ -327,7 +354,7 @@ fn mkdir(sys: &mut Sys, args: &[String]) -> i32 {
 fn rm(sys: &mut Sys, args: &[String]) -> i32 {
     let mut status = 0;
     for p in args.iter().filter(|a| !a.starts_with('-')) {
-        if sys.k.vfs.remove(p).is_err() {
+        if sys.remove(p).is_err() {
             sys.eprint(&format!(
                 "rm: cannot remove '{p}': No such file or directory\n"
             ));

@@ -31,6 +31,8 @@ pub struct Redir {
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct SimpleCmd {
+    /// `NAME=value` words before the command name.
+    pub assigns: Vec<Word>,
     pub argv: Vec<Word>,
     pub redirs: Vec<Redir>,
 }
@@ -159,19 +161,17 @@ fn unsupported_command(w: &Word) -> Option<String> {
         "!" => "`!` before a pipeline",
         "time" | "coproc" => "`time` and `coproc`",
         t if t.starts_with('(') => "subshells `( … )`",
-        t if is_assignment(t) => "variable assignments (`x=1`)",
         _ => return None,
     };
     Some(what.to_string())
 }
 
-fn is_assignment(t: &str) -> bool {
-    t.split_once('=').is_some_and(|(name, _)| {
-        name.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
+/// `NAME=…`: an unquoted name and `=` at the start of the word.
+fn is_assignment(w: &Word) -> bool {
+    match w.parts.first() {
+        Some(Part::Lit(t)) => super::session::assignment(t).is_some(),
+        _ => false,
+    }
 }
 
 fn match_op(rest: &[char]) -> Option<(Tok, usize)> {
@@ -196,6 +196,7 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
     let mut iter = toks.into_iter().peekable();
     while let Some(tok) = iter.next() {
         match tok {
+            Tok::Word(w) if cur.argv.is_empty() && is_assignment(&w) => cur.assigns.push(w),
             Tok::Word(w) if cur.argv.is_empty() => {
                 if let Some(what) = unsupported_command(&w) {
                     return Err(not_supported(&what));
@@ -213,7 +214,7 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
                 cur.redirs.push(redir);
             }
             Tok::Op(op) => {
-                if cur.argv.is_empty() && cur.redirs.is_empty() {
+                if cur.argv.is_empty() && cur.redirs.is_empty() && cur.assigns.is_empty() {
                     return Err(SyntaxError(format!(
                         "syntax error near unexpected token `{op}'"
                     )));
@@ -245,7 +246,7 @@ pub fn parse(line: &str) -> Result<Script, SyntaxError> {
             }
         }
     }
-    if !cur.argv.is_empty() || !cur.redirs.is_empty() {
+    if !cur.argv.is_empty() || !cur.redirs.is_empty() || !cur.assigns.is_empty() {
         pipeline.cmds.push(cur);
     } else if !pipeline.cmds.is_empty() || pipeline.connector != Connector::Always {
         return Err(SyntaxError("syntax error: unexpected end of line".into()));
@@ -316,6 +317,7 @@ pub fn heredoc_markers(line: &str) -> Result<Vec<String>, SyntaxError> {
 impl SimpleCmd {
     pub fn words(argv: &[&str]) -> SimpleCmd {
         SimpleCmd {
+            assigns: Vec::new(),
             argv: argv.iter().map(|a| Word::lit(a)).collect(),
             redirs: Vec::new(),
         }
@@ -375,7 +377,6 @@ mod tests {
         for (line, what) in [
             ("for i in 1 2; do echo $i; done", "loops"),
             ("if true; then echo y; fi", "`if` statements"),
-            ("x=1 ping a", "variable assignments"),
             ("(echo hi)", "subshells"),
             ("cat <<< hi", "here-strings"),
             ("echo hi &> f", "`&>`"),

@@ -5,15 +5,18 @@
 
 pub mod builtins;
 pub mod devtcp;
+mod glob;
 pub mod lexer;
+mod redir;
+pub mod session;
 pub mod word;
 
 use crate::kernel::process::{Poll, Program, Sys};
-use crate::kernel::procfs::WriteError;
 use crate::kernel::socket::OpenSocket;
 use crate::sim::Time;
 use crate::user::tools::{self, Command};
-use lexer::{Connector, RedirOp, Script, SimpleCmd};
+use lexer::{Connector, Script, SimpleCmd};
+use redir::write_error;
 
 /// The soft limit of open files a node's processes have (`ulimit -n`, 1024 on Debian):
 /// descriptors from here on cannot be opened.
@@ -73,6 +76,14 @@ pub struct Shell {
     stash: String,
     /// How deep in command substitutions this shell runs.
     depth: usize,
+    /// What lasts from line to line: the terminal's session, or a script's own.
+    session: session::Shared,
+    /// An interactive shell (the terminal's) expands aliases; `bash -c` does not.
+    interactive: bool,
+    /// `$0`, `$1` … of `bash -c 'LINE' NAME ARGS`.
+    params: Vec<String>,
+    /// The working directory and environment were taken from the session.
+    entered: bool,
 }
 
 impl Shell {
@@ -90,48 +101,184 @@ impl Shell {
             substs: Vec::new(),
             stash: String::new(),
             depth: 0,
+            session: session::Session::default().shared(),
+            interactive: false,
+            params: vec!["bash".into()],
+            entered: false,
         }
     }
 
-    /// A line of a terminal's shell, which starts with `$?` as the previous line left it.
-    pub fn with_status(mut self, status: i32) -> Shell {
-        self.status = status;
+    /// A line typed at a node's terminal: it starts with `$?`, the directory, aliases and
+    /// variables as the previous line left them, and leaves its own there.
+    pub fn in_session(mut self, session: session::Shared) -> Shell {
+        self.status = session.borrow().status;
+        self.session = session;
+        self.interactive = true;
         self
     }
 
-    /// The subshell of a `$(…)` one level below `parent_depth`.
-    fn subshell(script: Script, parent_depth: usize) -> Shell {
+    /// The subshell of a `$(…)` one level below `parent_depth`: a copy of the session
+    /// (what it changes stays in it).
+    fn subshell(&self, script: Script) -> Shell {
         let mut s = Shell::new(script, Vec::new());
-        s.depth = parent_depth + 1;
+        s.depth = self.depth + 1;
+        s.session = self.session.borrow().clone().shared();
+        s.params = self.params.clone();
         s
     }
 
-    fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
-        let pid = sys.k.session.unwrap_or(sys.pid);
-        let status = self.status;
-        let host = sys.k.hostname.clone();
-        // A lab line is `bash -c LINE`: no positional parameters, no background job yet.
-        let var = move |v: &str| match v {
-            "$" => pid.to_string(),
-            "?" => status.to_string(),
-            "#" => "0".into(),
-            "0" => "bash".into(),
-            "-" => "hBc".into(),
-            "HOSTNAME" => host.clone(),
-            "HOME" => "/root".into(),
-            _ => String::new(),
+    /// `bash -c LINE [NAME ARGS…]`: a non-interactive shell (no aliases) of its own.
+    fn bash_c(&self, argv: &[String]) -> Result<Shell, String> {
+        let Some(line) = argv.get(2) else {
+            return Err(format!("{}: -c: option requires an argument\n", argv[0]));
         };
+        let script = lexer::parse(line).map_err(|e| format!("{}: -c: line 1: {e}\n", argv[0]))?;
+        let mut s = self.subshell(script);
+        s.session.borrow_mut().aliases.clear();
+        s.params = match argv.get(3) {
+            Some(_) => argv[3..].to_vec(),
+            None => vec![argv[0].clone()],
+        };
+        Ok(s)
+    }
+
+    /// The first poll: the process takes the session's directory and environment.
+    fn enter(&mut self, sys: &mut Sys) {
+        self.entered = true;
+        if self.interactive {
+            // A terminal's lines run in its login shell: `$$` and `/proc/$$` are that shell,
+            // and the parent of what the line starts.
+            let login = owner(sys);
+            if let Some(p) = sys
+                .k
+                .procs
+                .procs
+                .get_mut(&sys.pid)
+                .filter(|p| p.pid != login)
+            {
+                p.ppid = login;
+            }
+        }
+        let (cwd, env) = {
+            let s = self.session.borrow();
+            (s.cwd.clone(), s.environ())
+        };
+        let _ = sys.chdir(&cwd);
+        if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
+            for (n, v) in env {
+                p.env.retain(|(k, _)| *k != n);
+                p.env.push((n, v));
+            }
+        }
+    }
+
+    /// An alias for the command's first word (unquoted), expanded as bash does before the
+    /// command is read; an alias of an alias is expanded once more, never itself again.
+    fn alias(&self, mut cmd: SimpleCmd) -> SimpleCmd {
+        if !self.interactive {
+            return cmd;
+        }
+        let mut seen = Vec::new();
+        while let Some(first) = cmd.argv.first().filter(|w| !w.quoted) {
+            let name = first.text();
+            let Some(value) = self.session.borrow().aliases.get(&name).cloned() else {
+                break;
+            };
+            if seen.contains(&name) {
+                break;
+            }
+            seen.push(name);
+            let Ok(script) = lexer::parse(&value) else {
+                break;
+            };
+            let Some(words) = script.pipelines.first().and_then(|p| p.cmds.first()) else {
+                break;
+            };
+            let mut argv = words.argv.clone();
+            argv.extend(cmd.argv.drain(1..));
+            cmd.argv = argv;
+        }
+        cmd
+    }
+
+    fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
+        let var = self.vars(sys);
         let mut outputs = self.substs.clone().into_iter();
         cmd.argv
             .iter()
-            .flat_map(|w| w.fields(&var, &mut outputs))
+            .flat_map(|w| {
+                let fields = w.fields(&var, &mut outputs);
+                match w.quoted {
+                    true => fields,
+                    false => fields
+                        .into_iter()
+                        .flat_map(|f| glob::expand(sys, &f))
+                        .collect(),
+                }
+            })
             .collect()
+    }
+
+    /// What `$NAME` reads: the special parameters, then the session's variables.
+    fn vars(&self, sys: &Sys) -> impl Fn(&str) -> String {
+        let pid = sys.k.session.unwrap_or(sys.pid);
+        let status = self.status;
+        let host = sys.k.hostname.clone();
+        let params = self.params.clone();
+        let vars = self.session.borrow().vars.clone();
+        let pwd = self.session.borrow().cwd.clone();
+        move |v: &str| match v {
+            "$" => pid.to_string(),
+            "?" => status.to_string(),
+            "#" => (params.len() - 1).to_string(),
+            "-" => "hBc".into(),
+            "HOSTNAME" => host.clone(),
+            "HOME" => "/root".into(),
+            "PWD" => pwd.clone(),
+            n if n.chars().all(|c| c.is_ascii_digit()) => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| params.get(i))
+                .cloned()
+                .unwrap_or_default(),
+            n => vars.get(n).map(|(v, _)| v.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// `NAME=value …` before a command: with no command, shell variables; with one, its
+    /// environment.
+    fn assign(&mut self, sys: &mut Sys, cmd: &SimpleCmd, alone: bool) {
+        let var = self.vars(sys);
+        let mut outputs = self.substs.clone().into_iter();
+        let words: Vec<String> = cmd
+            .assigns
+            .iter()
+            .map(|w| w.fields(&var, &mut outputs).join(" "))
+            .collect();
+        let mut env = self.session.borrow().environ();
+        for w in words {
+            let Some((name, value)) = session::assignment(&w) else {
+                continue;
+            };
+            if alone {
+                let mut s = self.session.borrow_mut();
+                let exported = s.vars.get(name).is_some_and(|(_, e)| *e);
+                s.vars.insert(name.into(), (value.into(), exported));
+            } else {
+                env.retain(|(k, _)| k != name);
+                env.push((name.into(), value.into()));
+            }
+        }
+        if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
+            p.env = env;
+        }
     }
 
     /// Starts the next command substitution `cmd` needs, if any: it runs as a subshell
     /// whose output is kept; the command is tried again when it ends. True when one runs.
     fn substitute(&mut self, sys: &mut Sys, cmd: &SimpleCmd, rest: &mut Vec<SimpleCmd>) -> bool {
-        let pending: Vec<&str> = cmd.argv.iter().flat_map(|w| w.substitutions()).collect();
+        let words = cmd.assigns.iter().chain(&cmd.argv);
+        let pending: Vec<&str> = words.flat_map(|w| w.substitutions()).collect();
         let Some(line) = pending.get(self.substs.len()) else {
             return false;
         };
@@ -152,7 +299,7 @@ impl Shell {
         let mut again = vec![cmd.clone()];
         again.append(rest);
         self.running = Some(Running {
-            prog: Box::new(Shell::subshell(script, self.depth)),
+            prog: Box::new(self.subshell(script)),
             name: "bash".into(),
             cmdline: String::new(),
             fds: [Dest::Pipe, Dest::Terminal],
@@ -184,7 +331,7 @@ impl Shell {
     /// Runs stages inline until one is a long-running program (which becomes `running`).
     fn run_stages(&mut self, sys: &mut Sys, mut cmds: Vec<SimpleCmd>) {
         while !cmds.is_empty() {
-            let cmd = cmds.remove(0);
+            let cmd = self.alias(cmds.remove(0));
             let last = cmds.is_empty();
             if self.substitute(sys, &cmd, &mut cmds) {
                 return;
@@ -197,6 +344,7 @@ impl Shell {
                 return;
             }
             let argv = self.expand(sys, &cmd);
+            self.assign(sys, &cmd, argv.is_empty());
             self.substs.clear();
             if argv == ["exec"] {
                 if self.exec_redirs(sys, &cmd) {
@@ -234,6 +382,40 @@ impl Shell {
                 self.status = 0;
                 continue;
             }
+            if argv[0] == "exit" {
+                // The script ends here, with the status given (or the last one).
+                self.status = match argv.get(1).map(|a| a.parse::<i32>()) {
+                    None => self.status,
+                    Some(Ok(n)) => n & 0xff,
+                    Some(Err(_)) => {
+                        sys.eprint(&format!(
+                            "bash: exit: {}: numeric argument required\n",
+                            argv[1]
+                        ));
+                        2
+                    }
+                };
+                self.next = self.script.pipelines.len();
+                return;
+            }
+            if let Some(status) = self.own_builtin(sys, &argv, &fds) {
+                self.status = status;
+                continue;
+            }
+            if argv[0] == "bash" || argv[0] == "sh" {
+                if let Some(prog) = self.start_bash(sys, &argv, &fds) {
+                    self.running = Some(Running {
+                        prog,
+                        name: argv[0].clone(),
+                        cmdline: argv.join(" "),
+                        fds,
+                        rest: cmds,
+                        subst: false,
+                    });
+                    return;
+                }
+                continue;
+            }
             match tools::lookup(&argv[0]) {
                 Some(Command::Program(spawn)) => {
                     let mut prog = spawn(&argv);
@@ -257,6 +439,40 @@ impl Shell {
                 None => self.run_builtin(sys, &argv, &stdin, &fds),
             }
             self.close_temps(sys);
+        }
+    }
+
+    /// The builtins that read or change the session (cd, alias, export …).
+    fn own_builtin(&mut self, sys: &mut Sys, argv: &[String], fds: &[Dest; 2]) -> Option<i32> {
+        let mut child = child_sys(sys);
+        let status = session::run(&mut child, &mut self.session.borrow_mut(), argv)?;
+        let (out, err) = (child.out, child.err);
+        self.route(sys, &argv[0], fds, out, err);
+        Some(status)
+    }
+
+    /// `bash -c LINE` / `sh -c LINE` as a child shell; a bare `bash` is refused (netstep
+    /// reads no script from standard input).
+    fn start_bash(
+        &mut self,
+        sys: &mut Sys,
+        argv: &[String],
+        fds: &[Dest; 2],
+    ) -> Option<Box<dyn Program>> {
+        let result = match argv.get(1).map(String::as_str) {
+            Some("-c") => self.bash_c(argv),
+            _ => Err(format!(
+                "netstep: {}: only `{} -c LINE` is simulated\n",
+                argv[0], argv[0]
+            )),
+        };
+        match result {
+            Ok(shell) => Some(Box::new(shell)),
+            Err(msg) => {
+                self.route(sys, &argv[0], fds, String::new(), msg);
+                self.status = 2;
+                None
+            }
         }
     }
 
@@ -293,176 +509,6 @@ impl Shell {
         self.route(sys, &argv[0], fds, out, err);
     }
 
-    /// Applies redirections left to right, as bash does. Returns the fds for stdout/stderr
-    /// and the stdin text, or None after printing bash's error.
-    fn setup_redirs(
-        &mut self,
-        sys: &mut Sys,
-        cmd: &SimpleCmd,
-        last: bool,
-    ) -> Result<([Dest; 2], String), Blocked> {
-        let mut fds = [
-            if last { Dest::Terminal } else { Dest::Pipe },
-            Dest::Terminal,
-        ];
-        let mut stdin = std::mem::take(&mut self.pipe);
-        for r in &cmd.redirs {
-            let target = r.target.expand(&|_| String::new());
-            if r.fd >= OPEN_MAX || (r.op == RedirOp::Dup && !self.dup_source_ok(sys, &target)) {
-                let bad = if r.fd >= OPEN_MAX {
-                    r.fd.to_string()
-                } else {
-                    target
-                };
-                sys.eprint(&format!("bash: {bad}: Bad file descriptor\n"));
-                return Err(Blocked::Failed);
-            }
-            match (&r.op, r.fd) {
-                (RedirOp::Out { .. }, 1 | 2) if target.starts_with("/dev/udp/") => {
-                    let sock = devtcp::open_udp(sys, &target).ok_or(Blocked::Failed)?;
-                    self.temps.push(sock);
-                    fds[r.fd as usize - 1] = Dest::Socket(sock);
-                }
-                (RedirOp::Out { append }, 1 | 2) => {
-                    let dest = file_dest(&target, *append);
-                    if let Dest::File { path, append } = &dest {
-                        if let Err(msg) = open_for_write(sys, path, *append) {
-                            sys.eprint(&format!("bash: {target}: {msg}\n"));
-                            return Err(Blocked::Failed);
-                        }
-                    }
-                    fds[r.fd as usize - 1] = dest;
-                }
-                (RedirOp::Dup, 1 | 2) if target == "1" || target == "2" => {
-                    let from: usize = if target == "1" { 0 } else { 1 };
-                    fds[r.fd as usize - 1] = fds[from].clone();
-                }
-                (RedirOp::Dup, 0..=2) => match socket_fd(sys, &target) {
-                    Some((_, id)) if r.fd != 0 => fds[r.fd as usize - 1] = Dest::Socket(id),
-                    Some((_, _)) if self.drained => self.drained = false,
-                    Some((n, id)) => return Err(Blocked::Drain(id, n)),
-                    None => {
-                        sys.eprint(&format!("bash: {target}: Bad file descriptor\n"));
-                        return Err(Blocked::Failed);
-                    }
-                },
-                (RedirOp::In, 0) => match sys.k.read_file(&target) {
-                    Ok(data) => stdin = String::from_utf8_lossy(&data).into_owned(),
-                    Err(e) => {
-                        sys.eprint(&format!("bash: {target}: {}\n", e.message()));
-                        return Err(Blocked::Failed);
-                    }
-                },
-                (RedirOp::HereDoc, 0) => {
-                    let i = self.heredoc_index(&target);
-                    stdin = self.bodies.get(i).cloned().unwrap_or_default();
-                }
-                // Descriptors 3 and up: the programs here read 0 and write 1 and 2 only, so
-                // what is set up there changes nothing they do.
-                _ => {}
-            }
-        }
-        Ok((fds, stdin))
-    }
-
-    /// The descriptor a `>&N` copies must be open: 0-2, `-` (close), or one `exec` opened.
-    fn dup_source_ok(&self, sys: &mut Sys, target: &str) -> bool {
-        match target.parse::<u32>() {
-            Ok(0..=2) => true,
-            Ok(n) if n >= OPEN_MAX => false,
-            Ok(_) => socket_fd(sys, target).is_some(),
-            Err(_) => target == "-",
-        }
-    }
-
-    /// `exec` with only redirections: opens (`N<> /dev/tcp/H/P`) or closes (`N>&-`) the
-    /// login shell's descriptors. Returns true when it must wait for a connection.
-    fn exec_redirs(&mut self, sys: &mut Sys, cmd: &SimpleCmd) -> bool {
-        self.status = 0;
-        for r in &cmd.redirs {
-            let target = r.target.expand(&|_| String::new());
-            if r.fd >= OPEN_MAX {
-                // dup2 onto it fails: past the node's limit of open files (ulimit -n).
-                sys.eprint(&format!("bash: {}: Bad file descriptor\n", r.fd));
-                self.status = 1;
-                continue;
-            }
-            if r.op == RedirOp::Dup && target == "-" {
-                let me = owner(sys);
-                if let Some(sock) = sys.k.fds.remove(&(me, r.fd)) {
-                    sock.close(sys.k, sys.ctx);
-                }
-                continue;
-            }
-            let Some((proto, host, port)) = devtcp::parse(&target) else {
-                sys.eprint(&format!(
-                    "bash: exec: only /dev/tcp, /dev/udp redirections and N>&- are simulated ({target})\n"
-                ));
-                self.status = 1;
-                return false;
-            };
-            if proto == devtcp::Proto::Udp {
-                let me = owner(sys);
-                match devtcp::open_udp(sys, &target) {
-                    Some(sock) => devtcp::install(sys, me, r.fd, sock),
-                    None => self.status = 1,
-                }
-                continue;
-            }
-            let Some(ip) = sys.k.resolve(&host) else {
-                sys.eprint(&format!(
-                    "bash: {host}: Name or service not known\nbash: {target}: Invalid argument\n"
-                ));
-                self.status = 1;
-                return false;
-            };
-            let me = owner(sys);
-            match crate::kernel::tcp::connect(sys.k, sys.ctx, me, ip, port) {
-                Ok(id) => {
-                    let prog = Box::new(devtcp::Connect {
-                        id,
-                        fd: r.fd,
-                        owner: me,
-                        path: target,
-                    });
-                    self.running = Some(Running {
-                        prog,
-                        name: "bash".into(),
-                        cmdline: String::new(),
-                        fds: [Dest::Terminal, Dest::Terminal],
-                        rest: Vec::new(),
-                        subst: false,
-                    });
-                    return true;
-                }
-                Err(e) => {
-                    sys.eprint(&format!(
-                        "bash: connect: {}\nbash: {target}: {}\n",
-                        e.message(),
-                        e.message()
-                    ));
-                    self.status = 1;
-                    return false;
-                }
-            }
-        }
-        false
-    }
-
-    fn close_temps(&mut self, sys: &mut Sys) {
-        for sock in self.temps.drain(..) {
-            sock.close(sys.k, sys.ctx);
-        }
-    }
-
-    fn heredoc_index(&self, marker: &str) -> usize {
-        self.script
-            .heredocs
-            .iter()
-            .position(|m| m == marker)
-            .unwrap_or(0)
-    }
-
     /// Sends a command's output where its fds point.
     fn route(&mut self, sys: &mut Sys, name: &str, fds: &[Dest; 2], out: String, err: String) {
         for (dest, text) in fds.iter().zip([out, err]) {
@@ -480,7 +526,7 @@ impl Shell {
                     }
                 }
                 Dest::File { path, .. } => {
-                    if let Err(e) = sys.k.write_file(path, text.as_bytes(), true) {
+                    if let Err(e) = sys.write_file(path, text.as_bytes(), true) {
                         sys.eprint(&format!("bash: {name}: write error: {}\n", write_error(&e)));
                         self.status = 1;
                     }
@@ -540,6 +586,43 @@ impl Shell {
     }
 }
 
+/// Commands bash runs itself (`type` says "shell builtin").
+pub fn is_shell_builtin(name: &str) -> bool {
+    [
+        "alias", "cd", "declare", "echo", "exec", "exit", "export", "false", "kill", "printf",
+        "pwd", "true", "type", "unalias", "unset", "wait", ":",
+    ]
+    .contains(&name)
+}
+
+/// Where a command's program lies on the PATH (`which`, `type`).
+pub fn which(name: &str) -> Option<String> {
+    const SBIN: &[&str] = &[
+        "arp",
+        "arping",
+        "conntrack",
+        "genhash",
+        "httpd",
+        "ifconfig",
+        "iptables",
+        "iptables-restore",
+        "iptables-save",
+        "ipvsadm",
+        "keepalived",
+        "named",
+        "route",
+        "sysctl",
+    ];
+    let known = tools::lookup(name).is_some()
+        || builtins::NAMES.contains(&name)
+        || ["bash", "sh", "sleep", "timeout"].contains(&name);
+    if !known || name.contains('/') {
+        return None;
+    }
+    let dir = if SBIN.contains(&name) { "sbin" } else { "bin" };
+    Some(format!("/usr/{dir}/{name}"))
+}
+
 /// The first `${…}` of the command that names nothing.
 fn bad_substitution(cmd: &SimpleCmd) -> Option<String> {
     let targets = cmd.redirs.iter().map(|r| &r.target);
@@ -549,27 +632,23 @@ fn bad_substitution(cmd: &SimpleCmd) -> Option<String> {
         .find_map(|w| w.bad_substitution().map(str::to_string))
 }
 
-/// The socket behind descriptor `target` (a number) of the login shell, if open.
-fn socket_fd(sys: &mut Sys, target: &str) -> Option<(u32, OpenSocket)> {
-    let me = owner(sys);
-    let n = target.parse::<u32>().ok()?;
-    sys.k.fds.get(&(me, n)).map(|id| (n, *id))
-}
-
 /// The shell whose fds and `$$` a line uses: the terminal's login shell, started the first
 /// time a line needs descriptors that outlive it (as the lab's terminal always had one).
 pub(super) fn owner(sys: &mut Sys) -> u32 {
-    if let Some(pid) = sys.k.session {
+    let now = sys.ctx.now;
+    login_shell(sys.k, now)
+}
+
+/// The node's login shell (`-bash` on the terminal), started at `now` if it is not yet.
+pub fn login_shell(k: &mut crate::kernel::Kernel, now: Time) -> u32 {
+    if let Some(pid) = k.session {
         return pid;
     }
-    let pid = sys
-        .k
-        .procs
-        .insert("bash", "-bash", Box::new(LoginShell), false);
-    if let Some(p) = sys.k.procs.procs.get_mut(&pid) {
-        p.started = sys.ctx.now;
+    let pid = k.procs.insert("bash", "-bash", Box::new(LoginShell), false);
+    if let Some(p) = k.procs.procs.get_mut(&pid) {
+        p.started = now;
     }
-    sys.k.session = Some(pid);
+    k.session = Some(pid);
     pid
 }
 
@@ -593,37 +672,11 @@ fn child_sys<'a>(sys: &'a mut Sys) -> Sys<'a> {
     }
 }
 
-fn file_dest(target: &str, append: bool) -> Dest {
-    if target == "/dev/null" {
-        Dest::Null
-    } else {
-        Dest::File {
-            path: target.to_string(),
-            append,
-        }
-    }
-}
-
-/// What `open(path, O_WRONLY|O_CREAT|(O_TRUNC or O_APPEND))` does before the command runs.
-/// A /proc/sys file is not truncated: only the value written later counts.
-fn open_for_write(sys: &mut Sys, path: &str, append: bool) -> Result<(), &'static str> {
-    if crate::kernel::vfs::normalize(path).starts_with("/proc/") {
-        return sys.k.read_file(path).map(|_| ()).map_err(|e| e.message());
-    }
-    sys.k
-        .write_file(path, b"", append)
-        .map_err(|e| write_error(&e))
-}
-
-fn write_error(e: &WriteError) -> &'static str {
-    match e {
-        WriteError::Fs(f) => f.message(),
-        WriteError::Invalid => "Invalid argument",
-    }
-}
-
 impl Program for Shell {
     fn poll(&mut self, sys: &mut Sys) -> Poll {
+        if !self.entered {
+            self.enter(sys);
+        }
         loop {
             if self.running.is_some() {
                 match self.poll_running(sys, false) {
@@ -632,6 +685,7 @@ impl Program for Shell {
                 }
             }
             if !self.start_next(sys) {
+                self.session.borrow_mut().status = self.status;
                 return Poll::Exit(self.status);
             }
         }

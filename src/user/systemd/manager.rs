@@ -107,7 +107,7 @@ impl Manager {
     fn load(&mut self, sys: &Sys, name: &str) -> Option<&mut State> {
         if !self.units.contains_key(name) {
             let path = format!("{}/{name}", unit::UNIT_DIR);
-            let text = sys.k.read_file(&path).ok()?;
+            let text = sys.read_file(&path).ok()?;
             let u = unit::parse(name, &path, &String::from_utf8_lossy(&text));
             let state = State {
                 unit: u,
@@ -471,7 +471,7 @@ fn exec_start(sys: &Sys, u: &Unit) -> Vec<String> {
     let env = u
         .env_file
         .as_ref()
-        .and_then(|(path, _)| sys.k.read_file(path).ok())
+        .and_then(|(path, _)| sys.read_file(path).ok())
         .map(|t| unit::environment(&String::from_utf8_lossy(&t)))
         .unwrap_or_default();
     unit::exec_argv(&u.exec_start, &env)
@@ -480,7 +480,7 @@ fn exec_start(sys: &Sys, u: &Unit) -> Vec<String> {
 /// The first Condition= that does not hold, as systemd names it.
 fn unmet_condition(sys: &Sys, u: &Unit) -> Option<String> {
     let path = u.condition_file_not_empty.as_ref()?;
-    let full = sys.k.read_file(path).is_ok_and(|d| !d.is_empty());
+    let full = sys.read_file(path).is_ok_and(|d| !d.is_empty());
     (!full).then(|| format!("ConditionFileNotEmpty={path}"))
 }
 

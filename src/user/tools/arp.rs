@@ -452,7 +452,7 @@ fn remove(k: &mut Kernel, pick: impl Fn(&Neigh) -> bool) -> bool {
 
 /// `arp -f FILE`: one `arp -s` per line (ethers order `MAC host` is accepted too).
 fn from_file(sys: &mut Sys, o: &Opts, name: &str) -> i32 {
-    let Ok(data) = sys.k.read_file(name) else {
+    let Ok(data) = sys.read_file(name) else {
         sys.eprint(&format!("arp: cannot open etherfile {name} !\n"));
         return FAILED;
     };

@@ -126,6 +126,6 @@ impl Query {
 /// The first name server of /etc/resolv.conf (127.0.0.1 without one) and its search list.
 pub fn resolv_conf(sys: &mut Sys) -> crate::user::libc::resolv_conf::ResolvConf {
     let path = crate::user::libc::resolv_conf::PATH;
-    let text = sys.k.read_file(path).unwrap_or_default();
+    let text = sys.read_file(path).unwrap_or_default();
     crate::user::libc::resolv_conf::parse(&String::from_utf8_lossy(&text))
 }

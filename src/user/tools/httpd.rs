@@ -187,7 +187,7 @@ fn translate(dir: &str, path: &str) -> String {
 /// (so a load-balancing lesson shows which server answered).
 fn serve(sys: &Sys, dir: &str, path: &str) -> Response {
     let file = translate(dir, path);
-    let found = match sys.k.read_file(&file) {
+    let found = match sys.read_file(&file) {
         Err(FsError::IsDir) => sys
             .k
             .read_file(&format!("{file}/index.html"))
@@ -205,7 +205,7 @@ fn serve(sys: &Sys, dir: &str, path: &str) -> Response {
     };
     match found {
         Ok((body, name)) => ok(body, content_type(name)),
-        Err(FsError::NotFound) if sys.k.is_dir(&file) || file == dir.trim_end_matches('/') => {
+        Err(FsError::NotFound) if sys.is_dir(&file) || file == dir.trim_end_matches('/') => {
             let page = format!("<html><body><h1>{}</h1></body></html>\n", sys.k.hostname);
             ok(page.into_bytes(), "text/html")
         }
@@ -276,9 +276,9 @@ fn log(sys: &mut Sys, peer: Ipv4Addr, req: &Request, r: &Response) {
         "{peer} - - [25/Nov/2026 {hms}] \"{}\" {} -",
         req.line, r.code
     );
-    if sys.k.write_file(LOG, text.as_bytes(), true).is_err() {
-        let _ = sys.k.vfs.mkdir(LOG_DIR);
-        let _ = sys.k.write_file(LOG, text.as_bytes(), true);
+    if sys.write_file(LOG, text.as_bytes(), true).is_err() {
+        let _ = sys.mkdir(LOG_DIR);
+        let _ = sys.write_file(LOG, text.as_bytes(), true);
     }
 }
 

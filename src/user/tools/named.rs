@@ -101,7 +101,7 @@ impl Named {
                 return Poll::Exit(1);
             }
         };
-        let text = match sys.k.read_file(&o.conf) {
+        let text = match sys.read_file(&o.conf) {
             Ok(t) => String::from_utf8_lossy(&t).into_owned(),
             Err(_) => return fatal(sys, &format!("open: {}: file not found", o.conf)),
         };
@@ -129,7 +129,7 @@ impl Named {
     /// Loads one zone file; an error is printed as named-checkzone words it and the zone is
     /// served as SERVFAIL, as BIND does with a zone "not loaded due to errors".
     fn load(&self, sys: &mut Sys, name: &str, file: &str) -> Option<Zone> {
-        let loaded = match sys.k.read_file(file) {
+        let loaded = match sys.read_file(file) {
             Ok(t) => zone::parse(&String::from_utf8_lossy(&t), name, file),
             Err(_) => Err(format!(
                 "zone {name}/IN: loading from master file {file} failed: file not found"

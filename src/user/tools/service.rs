@@ -26,7 +26,7 @@ impl Program for Service {
                 Some([name, action, ..]) if !name.starts_with('-') => {
                     let unit = crate::user::systemd::unit::canonical(name);
                     let path = format!("{}/{unit}", crate::user::systemd::unit::UNIT_DIR);
-                    if sys.k.read_file(&path).is_err() {
+                    if sys.read_file(&path).is_err() {
                         sys.eprint(&format!("{name}: unrecognized service\n"));
                         return Poll::Exit(1);
                     }

@@ -255,7 +255,7 @@ fn load_files(sys: &mut Sys, out: Out, attached: Option<String>, files: &[String
     }
     let mut status = 0;
     for name in names {
-        let Ok(data) = sys.k.read_file(&name) else {
+        let Ok(data) = sys.read_file(&name) else {
             sys.eprint(&format!(
                 "sysctl: cannot open \"{name}\": No such file or directory\n"
             ));

@@ -186,7 +186,7 @@ impl Run {
             };
             let record = pcap_record(at, &data, self.o.snaplen);
             // tcpdump stops on a write error; the file was writable at the start.
-            let _ = sys.k.write_file(path, &record, true);
+            let _ = sys.write_file(path, &record, true);
             return;
         }
         let decode = Decode {

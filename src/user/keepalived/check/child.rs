@@ -53,7 +53,7 @@ pub fn spawn(opts: Opts, log: Log, global: Global) -> Box<dyn Program> {
 impl CheckerChild {
     fn start(&mut self, sys: &mut Sys) -> Option<i32> {
         sys.set_pdeathsig(Signal::Term);
-        let _ = sys.k.write_file(
+        let _ = sys.write_file(
             &self.opts.check_pid,
             format!("{}\n", sys.pid).as_bytes(),
             false,
@@ -393,7 +393,7 @@ impl CheckerChild {
             }
         }
         log.stopped(sys);
-        let _ = sys.k.vfs.remove(&self.opts.check_pid);
+        let _ = sys.remove(&self.opts.check_pid);
         Poll::Exit(0)
     }
 

@@ -71,7 +71,7 @@ impl VrrpChild {
     /// start_vrrp: read the config, open the sockets, start the instances.
     fn start(&mut self, sys: &mut Sys) -> Option<i32> {
         sys.set_pdeathsig(Signal::Term);
-        let _ = sys.k.write_file(
+        let _ = sys.write_file(
             &self.opts.vrrp_pid,
             format!("{}\n", sys.pid).as_bytes(),
             false,
@@ -460,7 +460,7 @@ impl Program for VrrpChild {
             if sys.now() >= end {
                 let log = self.log.clone();
                 log.stopped(sys);
-                let _ = sys.k.vfs.remove(&self.opts.vrrp_pid);
+                let _ = sys.remove(&self.opts.vrrp_pid);
                 return Poll::Exit(0);
             }
             return Poll::Idle(Some(end));

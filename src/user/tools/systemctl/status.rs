@@ -33,7 +33,7 @@ pub fn is_active(sys: &mut Sys, reply: &str) -> i32 {
 pub fn status(sys: &mut Sys, name: &str, reply: &str) -> i32 {
     let p = props(reply);
     let path = format!("{}/{name}", unit::UNIT_DIR);
-    let text = sys.k.read_file(&path).unwrap_or_default();
+    let text = sys.read_file(&path).unwrap_or_default();
     let u = unit::parse(name, &path, &String::from_utf8_lossy(&text));
     let state = p.get("ActiveState").copied().unwrap_or("inactive");
     let now = sys.now();
