@@ -6,8 +6,8 @@ use crate::sim::time::parse_duration;
 
 /// The commands this file runs.
 pub const NAMES: &[&str] = &[
-    "cat", "echo", "false", "grep", "head", "hostname", "ls", "mkdir", "readlink", "rm", "tail",
-    "true", "wc",
+    "awk", "cat", "echo", "egrep", "false", "fgrep", "grep", "head", "hostname", "ls", "mkdir",
+    "readlink", "rm", "tail", "true", "wc",
 ];
 
 /// Runs a builtin; None if `argv[0]` is not one.
@@ -20,12 +20,21 @@ pub fn run(sys: &mut Sys, argv: &[String], stdin: &str) -> Option<i32> {
         "hostname" => hostname(sys, args),
         "true" | ":" => 0,
         "false" => 1,
-        "grep" => grep(sys, args, stdin),
+        "grep" | "egrep" | "fgrep" => {
+            let mut args = args.to_vec();
+            match argv[0].as_str() {
+                "egrep" => args.insert(0, "-E".into()),
+                "fgrep" => args.insert(0, "-F".into()),
+                _ => {}
+            }
+            super::grep::grep(sys, &args, stdin)
+        }
+        "awk" | "mawk" => super::awk::awk(sys, args, stdin),
         "head" | "tail" => head_tail(sys, &argv[0], args, stdin),
         "wc" => wc(sys, args, stdin),
         "mkdir" => mkdir(sys, args),
         "readlink" => readlink(sys, args),
-        "rm" => rm(sys, args),
+        "rm" => rm(sys, args, stdin),
         _ => return None,
     })
 }
@@ -141,7 +150,9 @@ fn cat(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
 
 /// `ls [-1] [-l] [PATH…]`: names one per line (as when output is not a terminal).
 fn ls(sys: &mut Sys, args: &[String]) -> i32 {
-    let long = args.iter().any(|a| a.starts_with('-') && a.contains('l'));
+    let long = args
+        .iter()
+        .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('l'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let targets: Vec<String> = if paths.is_empty() {
         vec![".".into()]
@@ -245,59 +256,6 @@ fn hostname(sys: &mut Sys, args: &[String]) -> i32 {
     0
 }
 
-/// `grep [-v] [-i] [-c] PATTERN [FILE]`: fixed-string match, as most lab uses need.
-fn grep(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
-    let flags: String = args
-        .iter()
-        .filter(|a| a.starts_with('-') && a.len() > 1)
-        .flat_map(|a| a[1..].chars())
-        .collect();
-    let rest: Vec<&String> = args
-        .iter()
-        .filter(|a| !(a.starts_with('-') && a.len() > 1))
-        .collect();
-    let Some(pattern) = rest.first() else {
-        sys.eprint(
-            "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n",
-        );
-        return 2;
-    };
-    let text = match rest.get(1) {
-        Some(path) => match sys.read_file(path) {
-            Ok(d) => String::from_utf8_lossy(&d).into_owned(),
-            Err(e) => {
-                sys.eprint(&format!("grep: {path}: {}\n", e.message()));
-                return 2;
-            }
-        },
-        None => stdin.to_string(),
-    };
-    let fold = |s: &str| {
-        if flags.contains('i') {
-            s.to_lowercase()
-        } else {
-            s.to_string()
-        }
-    };
-    let needle = fold(pattern);
-    let hits: Vec<&str> = text
-        .lines()
-        .filter(|l| fold(l).contains(&needle) != flags.contains('v'))
-        .collect();
-    if flags.contains('c') {
-        sys.print(&format!("{}\n", hits.len()));
-    } else {
-        for l in &hits {
-            sys.print(&format!("{l}\n"));
-        }
-    }
-    if hits.is_empty() {
-        1
-    } else {
-        0
-    }
-}
-
 fn head_tail(sys: &mut Sys, which: &str, args: &[String], stdin: &str) -> i32 {
     let mut n = 10usize;
     let mut it = args.iter();
@@ -351,9 +309,31 @@ fn mkdir(sys: &mut Sys, args: &[String]) -> i32 {
     status
 }
 
-fn rm(sys: &mut Sys, args: &[String]) -> i32 {
+/// `rm [-i] [-f] [-r] FILE…`; with -i (CentOS root's alias) it asks first and removes only
+/// on a `y` from its standard input.
+fn rm(sys: &mut Sys, args: &[String], stdin: &str) -> i32 {
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-') && !a.starts_with("--"))
+        .flat_map(|a| a[1..].chars())
+        .collect();
+    let ask = flags.contains('i') && !flags.contains('f');
+    let mut answers = stdin.lines();
     let mut status = 0;
     for p in args.iter().filter(|a| !a.starts_with('-')) {
+        if ask && sys.read_file(p).is_ok() {
+            let kind = match sys.read_file(p).map(|d| d.is_empty()) {
+                Ok(true) => "regular empty file",
+                _ => "regular file",
+            };
+            sys.eprint(&format!("rm: remove {kind} '{p}'? "));
+            if !answers
+                .next()
+                .is_some_and(|a| a.trim_start().starts_with(['y', 'Y']))
+            {
+                continue;
+            }
+        }
         if sys.remove(p).is_err() {
             sys.eprint(&format!(
                 "rm: cannot remove '{p}': No such file or directory\n"

@@ -3,12 +3,16 @@
 //! them as bash does. Pipes run their stages one after the other, each reading the previous
 //! stage's whole output, which gives the same text in virtual time.
 
+mod awk;
 pub mod builtins;
 pub mod devtcp;
 mod glob;
+mod grep;
 pub mod lexer;
 mod redir;
 pub mod session;
+mod textutils;
+mod timeout;
 pub mod word;
 
 use crate::kernel::process::{Poll, Program, Sys};
@@ -84,6 +88,8 @@ pub struct Shell {
     params: Vec<String>,
     /// The working directory and environment were taken from the session.
     entered: bool,
+    /// The environment the shell started with (its commands get it, plus what is exported).
+    base_env: Vec<(String, String)>,
 }
 
 impl Shell {
@@ -105,6 +111,7 @@ impl Shell {
             interactive: false,
             params: vec!["bash".into()],
             entered: false,
+            base_env: Vec::new(),
         }
     }
 
@@ -134,7 +141,10 @@ impl Shell {
         };
         let script = lexer::parse(line).map_err(|e| format!("{}: -c: line 1: {e}\n", argv[0]))?;
         let mut s = self.subshell(script);
+        // A new process: no aliases, and only the environment for variables (enter()).
         s.session.borrow_mut().aliases.clear();
+        s.session.borrow_mut().vars.clear();
+        s.entered = false;
         s.params = match argv.get(3) {
             Some(_) => argv[3..].to_vec(),
             None => vec![argv[0].clone()],
@@ -159,15 +169,23 @@ impl Shell {
                 p.ppid = login;
             }
         }
-        let (cwd, env) = {
+        let (cwd, exported) = {
             let s = self.session.borrow();
             (s.cwd.clone(), s.environ())
         };
-        let _ = sys.chdir(&cwd);
-        if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
-            for (n, v) in env {
-                p.env.retain(|(k, _)| *k != n);
-                p.env.push((n, v));
+        if self.interactive {
+            let _ = sys.chdir(&cwd);
+            self.base_env = textutils::login_environ(&sys.cwd());
+            let env = merge(&self.base_env, exported);
+            if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
+                p.env = env;
+            }
+        } else if let Some(p) = sys.k.procs.procs.get(&sys.pid) {
+            // A shell started as a program takes its environment as its variables.
+            self.base_env = p.env.clone();
+            let mut s = self.session.borrow_mut();
+            for (n, v) in &p.env {
+                s.vars.insert(n.clone(), (v.clone(), true));
             }
         }
     }
@@ -255,7 +273,7 @@ impl Shell {
             .iter()
             .map(|w| w.fields(&var, &mut outputs).join(" "))
             .collect();
-        let mut env = self.session.borrow().environ();
+        let mut env = merge(&self.base_env, self.session.borrow().environ());
         for w in words {
             let Some((name, value)) = session::assignment(&w) else {
                 continue;
@@ -398,9 +416,32 @@ impl Shell {
                 self.next = self.script.pipelines.len();
                 return;
             }
+            let Some(argv) = self.env_command(sys, argv, &fds) else {
+                continue;
+            };
             if let Some(status) = self.own_builtin(sys, &argv, &fds) {
                 self.status = status;
                 continue;
+            }
+            if argv[0] == "timeout" {
+                match self.start_timeout(sys, &argv) {
+                    Ok(prog) => {
+                        self.running = Some(Running {
+                            prog,
+                            name: "timeout".into(),
+                            cmdline: argv.join(" "),
+                            fds,
+                            rest: cmds,
+                            subst: false,
+                        });
+                        return;
+                    }
+                    Err((msg, code)) => {
+                        self.route(sys, "timeout", &fds, String::new(), msg);
+                        self.status = code;
+                        continue;
+                    }
+                }
             }
             if argv[0] == "bash" || argv[0] == "sh" {
                 if let Some(prog) = self.start_bash(sys, &argv, &fds) {
@@ -498,7 +539,8 @@ impl Shell {
             return;
         }
         let mut child = child_sys(sys);
-        self.status = match builtins::run(&mut child, argv, stdin) {
+        let ran = textutils::run(&mut child, argv, stdin);
+        self.status = match ran.or_else(|| builtins::run(&mut child, argv, stdin)) {
             Some(code) => code,
             None => {
                 child.eprint(&format!("bash: {}: command not found\n", argv[0]));
@@ -586,6 +628,18 @@ impl Shell {
     }
 }
 
+/// An environment with `more` set over `base` (later names replace earlier ones).
+fn merge(base: &[(String, String)], more: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut env = base.to_vec();
+    for (n, v) in more {
+        match env.iter_mut().find(|(k, _)| *k == n) {
+            Some(e) => e.1 = v,
+            None => env.push((n, v)),
+        }
+    }
+    env
+}
+
 /// Commands bash runs itself (`type` says "shell builtin").
 pub fn is_shell_builtin(name: &str) -> bool {
     [
@@ -615,6 +669,7 @@ pub fn which(name: &str) -> Option<String> {
     ];
     let known = tools::lookup(name).is_some()
         || builtins::NAMES.contains(&name)
+        || textutils::NAMES.contains(&name)
         || ["bash", "sh", "sleep", "timeout"].contains(&name);
     if !known || name.contains('/') {
         return None;
