@@ -232,8 +232,8 @@ a: nc nosuchhost 80
 expect contains "nc: getaddrinfo for host \"nosuchhost\" port 80: Temporary failure in name resolution"
 a: nc -zv b 9
 expect contains "nc: connect to b port 9 (tcp) failed: Connection refused"
-a: ps aux
-expect contains "error: unsupported option"
+a: ps -Q
+expect contains "error: unsupported SysV option"
 a: kill
 expect exit 2
 a: nc -w x b 80

@@ -36,8 +36,8 @@ b: kill -FOO 1002
 expect contains "bash: kill: FOO: invalid signal specification"
 b: kill two
 expect contains "bash: kill: two: arguments must be process or job IDs"
-b: ps -x
-expect contains "error: unsupported option"
+b: ps -Q
+expect contains "error: unsupported SysV option"
 a: ping -c 1 b
 b: pkill -INT tcpdump
 expect exit 0

@@ -459,6 +459,7 @@ impl Shell {
             }
             match tools::lookup(&argv[0]) {
                 Some(Command::Program(spawn)) => {
+                    exec_name(sys, &argv);
                     let mut prog = spawn(&argv);
                     prog.set_stdin(stdin);
                     self.running = Some(Running {
@@ -625,6 +626,18 @@ impl Shell {
                 Some(Poll::Exit(code))
             }
         }
+    }
+}
+
+/// The process now runs `argv` (bash forks each stage of a pipeline; here the stage that
+/// runs over time is the process): `ps`, `netstat -p` and `pkill` see its name.
+fn exec_name(sys: &mut Sys, argv: &[String]) {
+    if Some(sys.pid) == sys.k.session {
+        return;
+    }
+    if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
+        p.name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
+        p.cmdline = argv.join(" ");
     }
 }
 

@@ -35,6 +35,7 @@ pub mod ps;
 pub mod route;
 pub mod service;
 pub mod session;
+pub mod ss;
 pub mod sysctl;
 pub mod systemctl;
 pub mod tcpdump;
@@ -93,6 +94,7 @@ pub fn lookup(name: &str) -> Option<Command> {
         "arp" => Command::Builtin(arp::main),
         "sysctl" => Command::Builtin(sysctl::main),
         "netstat" => Command::Builtin(netstat::main),
+        "ss" => Command::Builtin(ss::main),
         "ping" => Command::Program(ping::spawn),
         "traceroute" => Command::Program(traceroute::spawn),
         "tcpdump" => Command::Program(tcpdump::spawn),
@@ -157,6 +159,7 @@ pub const NAMES: &[&str] = &[
     "route",
     "service",
     "sleep",
+    "ss",
     "sysctl",
     "systemctl",
     "tail",
