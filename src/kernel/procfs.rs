@@ -16,6 +16,19 @@ pub enum WriteError {
     Fs(FsError),
     /// `write error: Invalid argument` (a sysctl rejected the value).
     Invalid,
+    /// Another errno a sysctl answered with (its message).
+    Errno(&'static str),
+}
+
+impl WriteError {
+    /// strerror of the write's errno.
+    pub fn message(&self) -> &'static str {
+        match self {
+            WriteError::Fs(f) => f.message(),
+            WriteError::Invalid => "Invalid argument",
+            WriteError::Errno(m) => m,
+        }
+    }
 }
 
 impl Kernel {
@@ -60,6 +73,7 @@ impl Kernel {
             return self.sysctl.set(key, text.trim()).map_err(|e| match e {
                 super::sysctl::SysctlError::NoSuchKey => WriteError::Fs(FsError::NotFound),
                 super::sysctl::SysctlError::Invalid => WriteError::Invalid,
+                super::sysctl::SysctlError::Refused(m) => WriteError::Errno(m),
             });
         }
         if p == "/dev/null" {

@@ -31,7 +31,9 @@ const GLOBAL_KEYS: &[(&str, i64)] = &[
     ("net.ipv4.neigh.default.mcast_solicit", 3),
     ("net.ipv4.neigh.default.retrans_time_ms", 1000),
     ("net.ipv4.neigh.default.ucast_solicit", 3),
+    ("net.ipv4.tcp_fin_timeout", 60),
     ("net.ipv4.tcp_syn_retries", 6),
+    ("net.ipv4.tcp_tw_reuse", 2),
     ("net.ipv4.vs.conn_reuse_mode", 1),
     ("net.ipv4.vs.expire_quiescent_template", 0),
     ("net.ipv4.vs.lblc_expiration", 86_400),
@@ -61,6 +63,9 @@ pub enum SysctlError {
     NoSuchKey,
     /// `sysctl: setting key "...": Invalid argument`
     Invalid,
+    /// Another errno for the write: an unknown congestion control algorithm (ENOENT), a
+    /// read-only key (EACCES).
+    Refused(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -81,11 +86,29 @@ pub struct Sysctl {
     /// net.ipv4.ip_local_port_range: where connect() and an unbound UDP send take their
     /// ephemeral ports (inet_get_local_port_range). A key of two numbers, printed with a tab.
     pub port_range: (u16, u16),
+    /// net.ipv4.tcp_rmem and tcp_wmem (min, default, max), and the congestion control.
+    /// netstep's TCP has fixed 64240-byte buffers and no congestion control: these are kept
+    /// and shown, and refuse what Linux refuses.
+    pub tcp_rmem: [i64; 3],
+    pub tcp_wmem: [i64; 3],
+    pub congestion: String,
 }
 
 /// Keys whose value is several numbers (proc_dointvec over an array): printed separated by
 /// tabs, written separated by blanks.
-const RANGE_KEYS: &[&str] = &["net.ipv4.ip_local_port_range"];
+const RANGE_KEYS: &[&str] = &[
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+];
+
+/// Keys whose value is text: the congestion control in use and those available (Debian 12's
+/// kernel builds cubic and reno in; bbr is a module nobody loaded).
+const TEXT_KEYS: &[&str] = &[
+    "net.ipv4.tcp_available_congestion_control",
+    "net.ipv4.tcp_congestion_control",
+];
+const CONGESTION_AVAILABLE: &str = "reno cubic";
 
 /// IPVS's knobs, in the units the code uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,6 +195,9 @@ impl Default for Sysctl {
             syn_retries: 6,
             vs: VsSysctl::default(),
             port_range: (32768, 60999),
+            tcp_rmem: [4096, 131_072, 6_291_456],
+            tcp_wmem: [4096, 16_384, 4_194_304],
+            congestion: "cubic".into(),
             ct: CtSysctl {
                 max: 262_144,
                 tcp_loose: true,
@@ -211,10 +237,17 @@ impl Sysctl {
     /// A key's value as /proc/sys shows it (numbers of a range joined by a tab).
     pub fn get_text(&self, key: &str) -> Result<String, SysctlError> {
         let key = Self::normalize(key);
-        if key == RANGE_KEYS[0] {
-            return Ok(format!("{}\t{}", self.port_range.0, self.port_range.1));
+        let joined = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join("\t");
+        match key.as_str() {
+            "net.ipv4.ip_local_port_range" => {
+                Ok(format!("{}\t{}", self.port_range.0, self.port_range.1))
+            }
+            "net.ipv4.tcp_rmem" => Ok(joined(&self.tcp_rmem)),
+            "net.ipv4.tcp_wmem" => Ok(joined(&self.tcp_wmem)),
+            "net.ipv4.tcp_congestion_control" => Ok(self.congestion.clone()),
+            "net.ipv4.tcp_available_congestion_control" => Ok(CONGESTION_AVAILABLE.into()),
+            _ => self.get(&key).map(|v| v.to_string()),
         }
-        self.get(&key).map(|v| v.to_string())
     }
 
     /// Every key and its text, sorted, as `sysctl -a` lists them.
@@ -224,19 +257,36 @@ impl Sysctl {
             .iter()
             .map(|(k, v)| (k.clone(), v.to_string()))
             .collect();
-        for k in RANGE_KEYS {
+        for k in RANGE_KEYS.iter().chain(TEXT_KEYS) {
             all.extend(self.get_text(k).ok().map(|v| (k.to_string(), v)));
         }
         all.sort();
         all
     }
 
-    /// ip_local_port_range's writer: two numbers in 1–65535, the first not above the second.
-    fn set_range(&mut self, value: &str) -> Result<(), SysctlError> {
+    /// The writers of the keys of several numbers: ip_local_port_range (two in 1–65535, the
+    /// first not above the second), tcp_rmem and tcp_wmem (three, each at least 1).
+    fn set_range(&mut self, key: &str, value: &str) -> Result<(), SysctlError> {
         let nums: Vec<i64> = value
             .split_whitespace()
             .map(|w| w.parse::<i64>().map_err(|_| SysctlError::Invalid))
             .collect::<Result<_, _>>()?;
+        if key != "net.ipv4.ip_local_port_range" {
+            let [a, b, c] = nums[..] else {
+                return Err(SysctlError::Invalid);
+            };
+            if [a, b, c]
+                .iter()
+                .any(|v| !(1..=i64::from(i32::MAX)).contains(v))
+            {
+                return Err(SysctlError::Invalid);
+            }
+            match key {
+                "net.ipv4.tcp_rmem" => self.tcp_rmem = [a, b, c],
+                _ => self.tcp_wmem = [a, b, c],
+            }
+            return Ok(());
+        }
         let [lo, hi] = nums[..] else {
             return Err(SysctlError::Invalid);
         };
@@ -262,7 +312,22 @@ impl Sysctl {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SysctlError> {
         let key = Self::normalize(key);
         if RANGE_KEYS.contains(&key.as_str()) {
-            return self.set_range(value);
+            return self.set_range(&key, value);
+        }
+        match key.as_str() {
+            "net.ipv4.tcp_available_congestion_control" => {
+                return Err(SysctlError::Refused("Permission denied"))
+            }
+            "net.ipv4.tcp_congestion_control" => {
+                let name = value.trim();
+                if !CONGESTION_AVAILABLE.split(' ').any(|a| a == name) {
+                    // tcp_set_default_congestion_control: no such module (ENOENT).
+                    return Err(SysctlError::Refused("No such file or directory"));
+                }
+                self.congestion = name.into();
+                return Ok(());
+            }
+            _ => {}
         }
         if !self.values.contains_key(&key) {
             return Err(SysctlError::NoSuchKey);
@@ -348,6 +413,7 @@ fn range(key: &str) -> (i32, i32) {
     match key {
         "net.ipv4.ip_default_ttl" => (1, 255),
         "net.ipv4.tcp_syn_retries" => (1, 127),
+        "net.ipv4.tcp_tw_reuse" => (0, 2),
         "net.ipv4.icmp_echo_ignore_all" | "net.ipv4.icmp_echo_ignore_broadcasts" => (0, 1),
         "net.ipv4.icmp_ratelimit" => (0, i32::MAX),
         k if k.starts_with("net.ipv4.neigh.") => (0, i32::MAX),

@@ -313,6 +313,7 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
         };
     }
     super::tcp_timer::limit_syns(k, ctx, id);
+    super::tcp_timer::arm_fin_wait2(k, ctx, id);
     send_emitted(k, ctx);
     if let Some(c) = k.tcp.conns.get(&id).filter(|c| c.state == State::TimeWait) {
         let (snd, rcv) = (c.snd_nxt, c.rcv_nxt);

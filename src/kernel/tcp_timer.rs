@@ -48,11 +48,45 @@ pub fn timers(k: &mut Kernel, ctx: &mut Ctx) {
     for id in expired {
         if state(k, id) == State::SynSent {
             fail(k, ctx, id, Errno::TimedOut);
+        } else if state(k, id) == State::FinWait2 {
+            fin_wait2_over(k, ctx, id);
         } else if let Some(c) = k.tcp.conns.get_mut(&id) {
             c.deadline = None;
         }
     }
     k.tcp.recompute_timer();
+}
+
+/// An orphan (closed by its program) waiting in FIN_WAIT2 for the peer's FIN waits
+/// net.ipv4.tcp_fin_timeout seconds (60) at most (tcp_close's tcp_fin_time).
+pub(super) fn arm_fin_wait2(k: &mut Kernel, ctx: &Ctx, id: TcpId) {
+    let secs = k.sysctl.int("net.ipv4.tcp_fin_timeout").max(0) as u64;
+    let Some(c) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    if c.state == State::FinWait2 && c.owner.is_none() && c.deadline.is_none() {
+        c.deadline = Some(ctx.now + secs * 1_000_000_000);
+        super::tcp::lower(&mut k.tcp.earliest, c.deadline);
+    }
+}
+
+/// The peer never sent its FIN: the orphan is dropped without a word on the wire.
+fn fin_wait2_over(k: &mut Kernel, ctx: &mut Ctx, id: TcpId) {
+    let secs = k.sysctl.int("net.ipv4.tcp_fin_timeout");
+    let Some(conn) = k.tcp.conns.get_mut(&id) else {
+        return;
+    };
+    let (l, r) = (conn.local, conn.remote);
+    why!(
+        ctx,
+        "tcp",
+        "{}:{} > {}:{} FIN_WAIT2 → CLOSE: no FIN from the peer in tcp_fin_timeout ({secs} s)",
+        l.0,
+        l.1,
+        r.0,
+        r.1
+    );
+    k.tcp.remove(id);
 }
 
 /// tcp_delack_timer_handler: nothing carried the held ACK in time; it leaves alone.

@@ -89,3 +89,18 @@ pub fn tshark_check(path: &Path) -> Result<Option<String>, String> {
         path.display()
     )))
 }
+
+/// Runs a lab given as text: Ok(its output) when every statement and expectation held.
+#[allow(dead_code)]
+pub fn run_lab_text(name: &str, text: &str) -> Result<String, String> {
+    let lines = netstep::lab::parse::parse_lab(name, text)?;
+    let mut out = Vec::new();
+    let mut runner =
+        netstep::lab::runner::Runner::new(netstep::lab::runner::LabOptions::default(), &mut out);
+    let result = runner.run(&lines);
+    drop(runner);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    result
+        .map(|_| out.clone())
+        .map_err(|e| format!("{e:?}\n{out}"))
+}

@@ -227,8 +227,5 @@ fn open_for_write(sys: &mut Sys, path: &str, append: bool) -> Result<(), &'stati
 }
 
 pub(super) fn write_error(e: &WriteError) -> &'static str {
-    match e {
-        WriteError::Fs(f) => f.message(),
-        WriteError::Invalid => "Invalid argument",
-    }
+    e.message()
 }

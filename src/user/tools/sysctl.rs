@@ -243,6 +243,10 @@ fn write_arg(sys: &mut Sys, out: Out, line: &str, source: &str, lineno: usize) -
             ));
             1
         }
+        Err(SysctlError::Refused(msg)) => {
+            sys.eprint(&format!("sysctl: setting key \"{dotted}\": {msg}\n"));
+            1
+        }
     }
 }
 

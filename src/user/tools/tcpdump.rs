@@ -121,7 +121,7 @@ impl Run {
         if let Some(path) = &o.write {
             sys.k
                 .write_file(path, &pcap_header(o.snaplen, link), false)
-                .map_err(|e| (format!("tcpdump: {path}: {}\n", write_error(e)), 1))?;
+                .map_err(|e| (format!("tcpdump: {path}: {}\n", e.message()), 1))?;
         }
         let sock = sys.k.sockets.open(
             sys.pid,
@@ -355,13 +355,6 @@ fn pcap_record(at: Time, data: &[u8], snaplen: usize) -> Vec<u8> {
     r.extend_from_slice(&(data.len() as u32).to_le_bytes());
     r.extend_from_slice(&data[..cap]);
     r
-}
-
-fn write_error(e: crate::kernel::procfs::WriteError) -> &'static str {
-    match e {
-        crate::kernel::procfs::WriteError::Fs(f) => f.message(),
-        crate::kernel::procfs::WriteError::Invalid => "Invalid argument",
-    }
 }
 
 fn named_device(sys: &Sys, name: &str) -> Result<usize, Fail> {
