@@ -7,6 +7,7 @@
 
 pub mod breaks;
 pub mod complete;
+pub mod edit;
 pub mod meta;
 pub mod session;
 pub mod step;
@@ -108,7 +109,7 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
         match rl.readline(&prompt) {
             Ok(line) => {
                 let _ = rl.add_history_entry(line.as_str());
-                let reply = session.borrow_mut().line(&line);
+                let reply = edit_or_run(&mut session.borrow_mut(), &line);
                 print!("{}", paint(&reply.text, colour));
                 if reply.quit {
                     break;
@@ -140,6 +141,20 @@ pub fn repl(lab: Option<PathBuf>, opts: crate::lab::LabOptions, colour: bool) ->
     }
     let lab_failed = session.borrow().lab_failed;
     i32::from(lab_failed || last_failed)
+}
+
+/// A typed line: `vi FILE` opens the editor (only here, at a person's terminal), anything
+/// else runs in the session.
+fn edit_or_run(session: &mut Session, line: &str) -> session::Reply {
+    let full = session.full_line(line);
+    match edit::request(&full) {
+        Some((node, typed, file)) => {
+            let editor = session.editor.clone().unwrap_or_else(|| typed.to_string());
+            let (node, file) = (node.to_string(), file.to_string());
+            edit::edit(session, &node, &file, &editor)
+        }
+        None => session.line(line),
+    }
 }
 
 /// Colours trace lines by layer: link-layer events (ARP) yellow, IP and ICMP cyan, TCP and

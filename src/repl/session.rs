@@ -96,6 +96,8 @@ pub struct Session {
     pub typed: Vec<Typed>,
     /// `enter NODE`: bare commands go there.
     pub node: Option<String>,
+    /// The editor `vi FILE` opens on this machine: $EDITOR, else the one typed.
+    pub editor: Option<String>,
     /// Events the lab's own statements took: `back` goes no further than this.
     setup_events: u64,
     /// `break ON`: where `continue` stops.
@@ -125,6 +127,9 @@ impl Session {
             lab: lines,
             typed: Vec::new(),
             node: None,
+            editor: std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty()),
             setup_events: 0,
             breaks: Vec::new(),
             // One small flag per session, alive as long as the program: the world holds a
@@ -227,6 +232,15 @@ impl Session {
             _ => input.to_string(),
         };
         self.world_line(&text)
+    }
+
+    /// The line with `enter NODE`'s prefix, as `line` runs it.
+    pub fn full_line(&self, input: &str) -> String {
+        let input = input.trim();
+        match &self.node {
+            Some(n) if !is_statement(input) => format!("{n}: {input}"),
+            _ => input.to_string(),
+        }
     }
 
     /// A statement that changes the world: recorded so that `back` and `save` repeat it.

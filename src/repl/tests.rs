@@ -328,3 +328,27 @@ fn a_failing_expect_in_the_lab_opens_the_session_there() {
         "the saved lab stops before it"
     );
 }
+
+/// `vi FILE` opens the editor on a copy and the saved text becomes a heredoc line, which
+/// `save` keeps; a lab's `vi` says to use a heredoc.
+#[test]
+fn vi_edits_a_copy_and_records_a_heredoc() {
+    let mut s = typed_lan();
+    let r = super::edit::edit(&mut s, "a", "/etc/hosts", "sed -i s/localhost/loopback/");
+    assert!(!r.failed, "{}", r.text);
+    let r = s.line("a: cat /etc/hosts");
+    assert!(r.text.contains("127.0.0.1\tloopback"), "{}", r.text);
+    assert!(s
+        .typed
+        .iter()
+        .any(|t| t.text.starts_with("a: cat > /etc/hosts <<EOF\n")));
+    let r = super::edit::edit(&mut s, "a", "/etc/hosts", "false");
+    assert!(r.failed && r.text.contains("unchanged"), "{}", r.text);
+    // Typed into the session itself (a script, the fuzzer), vi is the lab's: no editor.
+    let r = s.line("a: vi /etc/hosts");
+    assert!(
+        r.text.contains("write the file with a heredoc"),
+        "{}",
+        r.text
+    );
+}

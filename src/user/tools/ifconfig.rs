@@ -268,9 +268,22 @@ fn report(sys: &mut Sys, what: &str, r: Result<(), Errno>) -> bool {
     r.is_err()
 }
 
-/// herror's report of a name that does not resolve.
+/// herror's report of a name that does not resolve: with a name server to ask, its
+/// NXDOMAIN (HOST_NOT_FOUND, `Unknown host`); with none configured the resolver asks
+/// 127.0.0.1:53, is refused, and says TRY_AGAIN (`Host name lookup failure`), which is what
+/// the course's typo `netmark` gets on a machine without DNS.
 fn unknown_host(sys: &mut Sys, host: &str) -> bool {
-    sys.eprint(&format!("{host}: Unknown host\n"));
+    use crate::user::libc::resolv_conf;
+    let conf = sys.read_file(resolv_conf::PATH).unwrap_or_default();
+    let dns = !resolv_conf::parse(&String::from_utf8_lossy(&conf))
+        .servers
+        .is_empty();
+    let why = if dns {
+        "Unknown host"
+    } else {
+        "Host name lookup failure"
+    };
+    sys.eprint(&format!("{host}: {why}\n"));
     true
 }
 

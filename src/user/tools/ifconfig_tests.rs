@@ -121,7 +121,7 @@ fn errors() {
     let (_, err, status) = run(&mut k, "ifconfig eth0 nosuch");
     assert_eq!(
         err,
-        "nosuch: Unknown host\nifconfig: `--help' gives usage information.\n"
+        "nosuch: Host name lookup failure\nifconfig: `--help' gives usage information.\n"
     );
     assert_eq!(status, 1);
     let (_, err, _) = run(&mut k, "ifconfig eth0 netmask 255.255.255.0");

@@ -31,6 +31,7 @@ pub mod nslookup;
 pub mod ping;
 pub mod ping_opts;
 pub mod ping_stats;
+pub mod pkg;
 pub mod ps;
 pub mod route;
 pub mod service;
@@ -95,6 +96,9 @@ pub fn lookup(name: &str) -> Option<Command> {
         "sysctl" => Command::Builtin(sysctl::main),
         "netstat" => Command::Builtin(netstat::main),
         "ss" => Command::Builtin(ss::main),
+        "apt" | "apt-get" => Command::Builtin(pkg::apt),
+        "yum" => Command::Builtin(pkg::yum),
+        "vi" | "vim" | "nano" => Command::Builtin(pkg::editor),
         "ping" => Command::Program(ping::spawn),
         "traceroute" => Command::Program(traceroute::spawn),
         "tcpdump" => Command::Program(tcpdump::spawn),
@@ -121,6 +125,8 @@ pub fn lookup(name: &str) -> Option<Command> {
 
 /// Every command name (tools and shell builtins), for `help` and tab completion.
 pub const NAMES: &[&str] = &[
+    "apt",
+    "apt-get",
     "arp",
     "arping",
     "cat",
@@ -166,6 +172,8 @@ pub const NAMES: &[&str] = &[
     "tcpdump",
     "traceroute",
     "true",
+    "vi",
     "wait",
     "wc",
+    "yum",
 ];
