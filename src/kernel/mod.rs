@@ -69,6 +69,9 @@ pub struct Kernel {
     pub tcp: tcp::Tcp,
     /// The time of the event being handled: what /proc's countdowns count from.
     pub clock: crate::sim::Time,
+    /// Files a distribution keeps about the node's own configuration (its interface files),
+    /// made from that configuration when read, unless written (user/distro.rs registers them).
+    pub etc_views: Vec<vfs::EtcView>,
     /// The login shell of the node's terminal: `$$` in every lab line, and the owner of the
     /// fds that `exec 8<> /dev/tcp/…` opens, which outlive the line that opened them.
     pub session: Option<socket::Pid>,
@@ -102,6 +105,7 @@ impl Kernel {
             lab_hosts: Rc::new(Vec::new()),
             tcp: tcp::Tcp::new(tcp_seed),
             clock: crate::sim::Time::ZERO,
+            etc_views: Vec::new(),
             session: None,
             fds: std::collections::BTreeMap::new(),
             // Boot has run a few hundred processes before the lab's first command.

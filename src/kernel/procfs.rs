@@ -62,8 +62,21 @@ impl Kernel {
             }
             _ if p.starts_with("/proc/") => super::procfs_pid::read(self, &p)
                 .map_or_else(|| self.vfs.read(&p).map(|d| d.to_vec()), Ok),
-            _ => self.vfs.read(&p).map(|d| d.to_vec()),
+            _ => self
+                .vfs
+                .read(&p)
+                .map(|d| d.to_vec())
+                .or_else(|e| self.etc_view_file(&p).map(String::into_bytes).ok_or(e)),
         }
+    }
+
+    /// A file of a registered view, when its directory is this path's.
+    fn etc_view_file(&self, path: &str) -> Option<String> {
+        let (dir, name) = path.rsplit_once('/')?;
+        let view = self.etc_views.iter().find(|v| v.dir == dir)?;
+        (view.names)(self)
+            .contains(&name.to_string())
+            .then(|| (view.read)(self, name))?
     }
 
     pub fn write_file(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), WriteError> {
@@ -125,7 +138,15 @@ impl Kernel {
         if let Some(names) = super::procfs_pid::list(self, &p).filter(|_| p != "/proc") {
             return Ok(names);
         }
-        let mut names = self.vfs.list(&p)?;
+        let view = self.etc_views.iter().find(|v| v.dir == p);
+        let mut names = match (self.vfs.list(&p), view) {
+            (Ok(n), _) => n,
+            (Err(_), Some(_)) => Vec::new(),
+            (Err(e), None) => return Err(e),
+        };
+        if let Some(v) = view {
+            names.extend((v.names)(self));
+        }
         if p == "/proc" {
             names.extend(["net".into(), "self".into(), "sys".into()]);
         }
@@ -144,7 +165,17 @@ impl Kernel {
         let p = super::vfs::normalize(path);
         match p.strip_prefix(PROC_SYS) {
             Some(key) => self.sysctl_dir(key),
-            None => p == "/proc/net" || self.vfs.is_dir(&p) || super::procfs_pid::is_dir(self, &p),
+            None => {
+                p == "/proc/net"
+                    || self.vfs.is_dir(&p)
+                    || super::procfs_pid::is_dir(self, &p)
+                    || self.etc_views.iter().any(|v| {
+                        v.dir == p
+                            || v.dir
+                                .strip_prefix(p.as_ref())
+                                .is_some_and(|r| r.starts_with('/'))
+                    })
+            }
         }
     }
 

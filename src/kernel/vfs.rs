@@ -31,6 +31,15 @@ pub struct Vfs {
 
 /// Makes a path absolute and clean (`/etc//hosts/` → `/etc/hosts`, `a/../b` → `/b`), taking
 /// relative paths from `/root`, the shell's home.
+/// A directory of files made from the node's configuration when read (a distribution's
+/// interface files): the names it holds, and a file's text.
+#[derive(Clone, Copy)]
+pub struct EtcView {
+    pub dir: &'static str,
+    pub names: fn(&super::Kernel) -> Vec<String>,
+    pub read: fn(&super::Kernel, &str) -> Option<String>,
+}
+
 /// Debian 12's /etc/os-release.
 pub const DEBIAN_OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n\
 NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\n\

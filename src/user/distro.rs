@@ -2,7 +2,8 @@
 //! /etc/os-release says. The lab's `distro centos NODE …` writes CentOS's files; what
 //! depends on it reads them as real programs do: root's aliases, `yum` or `apt`, which
 //! `arping` is installed (iputils on CentOS, Thomas Habets' on Debian), and the interface
-//! configuration files (`/etc/sysconfig/network-scripts/ifcfg-*` or `/etc/network/interfaces`).
+//! configuration files (`/etc/sysconfig/network-scripts/ifcfg-*` or `/etc/network/interfaces`,
+//! distro_ifcfg.rs: made from the node's configuration when read, unless written).
 
 use crate::kernel::Kernel;
 
@@ -24,6 +25,16 @@ pub fn set(k: &mut Kernel, name: &str) {
     };
     let _ = k.vfs.remove(other);
     let _ = k.write_file("/etc/os-release", release.as_bytes(), false);
+    // The interface files the distribution keeps (made from the configuration when read).
+    k.etc_views.retain(|v| {
+        v.dir != super::distro_ifcfg::CENTOS.dir && v.dir != super::distro_ifcfg::DEBIAN.dir
+    });
+    let view = match centos {
+        true => super::distro_ifcfg::CENTOS,
+        false => super::distro_ifcfg::DEBIAN,
+    };
+    let _ = k.vfs.mkdir(view.dir);
+    k.etc_views.push(view);
     let _ = match centos {
         true => k.write_file(
             "/etc/redhat-release",

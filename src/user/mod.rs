@@ -3,6 +3,7 @@
 //! talk to Linux through syscalls, ioctls and netlink.
 
 pub mod distro;
+mod distro_ifcfg;
 pub mod dns;
 pub mod keepalived;
 pub mod libc;
@@ -14,7 +15,10 @@ use crate::kernel::Kernel;
 
 /// What a node has when it boots: the files its packages installed, and PID 1.
 pub fn boot(k: &mut Kernel) {
+    // Debian 12's interface file, until the lab says the node is another distribution.
+    k.etc_views.push(distro_ifcfg::DEBIAN);
     for dir in [
+        distro_ifcfg::DEBIAN.dir,
         "/run",
         "/var/log",
         "/etc/default",

@@ -8,7 +8,6 @@ use crate::kernel::process::{Program, Sys};
 pub mod args;
 pub mod arp;
 pub mod arping;
-pub mod arping_opts;
 pub mod conntrack;
 pub mod curl;
 pub mod dig;

@@ -1,6 +1,6 @@
 //! arping's command line: iputils 20221126's options, its messages and usage text.
 
-use super::fmt::getopt;
+use super::super::fmt::getopt;
 
 /// What the command line asked for (iputils' defaults otherwise).
 pub struct Opts {

@@ -4,8 +4,8 @@
 //! loop follows arping.c's event_loop: a send at start, an interval timer that sends or ends
 //! after -c probes, a -w timeout, and the replies in between.
 
-use super::arping_opts::{err, out, parse, Fail, Opts};
-use super::session::{self, Session, StartError};
+use super::super::session::{self, Session, StartError};
+use super::iputils_opts::{err, out, parse, Fail, Opts};
 use crate::kernel::arp::build_arp;
 use crate::kernel::dev;
 use crate::kernel::ip_output::{route_output, OutRoute};
@@ -407,5 +407,5 @@ fn source(sys: &Sys, o: &Opts, gdst: Ipv4Addr, ifindex: usize) -> Result<Ipv4Add
 }
 
 #[cfg(test)]
-#[path = "arping_tests.rs"]
+#[path = "iputils_tests.rs"]
 mod tests;
