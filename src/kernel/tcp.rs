@@ -270,7 +270,7 @@ pub fn poll_conn(k: &mut Kernel, ctx: &mut Ctx, id: TcpId, pkt: Option<&[u8]>) {
             ctx,
             "tcp",
             "ACK delayed {} ms, to ride on our next segment",
-            (at.0 - ctx.now.0) / 1_000_000
+            at.0.saturating_sub(ctx.now.0) / 1_000_000
         );
         lower(&mut k.tcp.earliest, Some(at));
     }

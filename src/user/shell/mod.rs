@@ -6,9 +6,11 @@
 mod awk;
 pub mod builtins;
 pub mod devtcp;
+mod expand;
 mod glob;
 mod grep;
 pub mod lexer;
+mod login;
 mod redir;
 pub mod session;
 mod textutils;
@@ -19,7 +21,10 @@ use crate::kernel::process::{Poll, Program, Sys};
 use crate::kernel::socket::OpenSocket;
 use crate::sim::Time;
 use crate::user::tools::{self, Command};
+use expand::bad_substitution;
 use lexer::{Connector, Script, SimpleCmd};
+use login::{exec_name, owner};
+pub use login::{is_shell_builtin, login_shell, which};
 use redir::write_error;
 
 /// The soft limit of open files a node's processes have (`ulimit -n`, 1024 on Debian):
@@ -122,209 +127,6 @@ impl Shell {
         self.session = session;
         self.interactive = true;
         self
-    }
-
-    /// The subshell of a `$(…)` one level below `parent_depth`: a copy of the session
-    /// (what it changes stays in it).
-    fn subshell(&self, script: Script) -> Shell {
-        let mut s = Shell::new(script, Vec::new());
-        s.depth = self.depth + 1;
-        s.session = self.session.borrow().clone().shared();
-        s.params = self.params.clone();
-        s
-    }
-
-    /// `bash -c LINE [NAME ARGS…]`: a non-interactive shell (no aliases) of its own.
-    fn bash_c(&self, argv: &[String]) -> Result<Shell, String> {
-        let Some(line) = argv.get(2) else {
-            return Err(format!("{}: -c: option requires an argument\n", argv[0]));
-        };
-        let script = lexer::parse(line).map_err(|e| format!("{}: -c: line 1: {e}\n", argv[0]))?;
-        let mut s = self.subshell(script);
-        // A new process: no aliases, and only the environment for variables (enter()).
-        s.session.borrow_mut().aliases.clear();
-        s.session.borrow_mut().vars.clear();
-        s.entered = false;
-        s.params = match argv.get(3) {
-            Some(_) => argv[3..].to_vec(),
-            None => vec![argv[0].clone()],
-        };
-        Ok(s)
-    }
-
-    /// The first poll: the process takes the session's directory and environment.
-    fn enter(&mut self, sys: &mut Sys) {
-        self.entered = true;
-        if self.interactive {
-            // A terminal's lines run in its login shell: `$$` and `/proc/$$` are that shell,
-            // and the parent of what the line starts.
-            let login = owner(sys);
-            if let Some(p) = sys
-                .k
-                .procs
-                .procs
-                .get_mut(&sys.pid)
-                .filter(|p| p.pid != login)
-            {
-                p.ppid = login;
-            }
-        }
-        let (cwd, exported) = {
-            let s = self.session.borrow();
-            (s.cwd.clone(), s.environ())
-        };
-        if self.interactive {
-            let _ = sys.chdir(&cwd);
-            self.base_env = textutils::login_environ(&sys.cwd());
-            let env = merge(&self.base_env, exported);
-            if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
-                p.env = env;
-            }
-        } else if let Some(p) = sys.k.procs.procs.get(&sys.pid) {
-            // A shell started as a program takes its environment as its variables.
-            self.base_env = p.env.clone();
-            let mut s = self.session.borrow_mut();
-            for (n, v) in &p.env {
-                s.vars.insert(n.clone(), (v.clone(), true));
-            }
-        }
-    }
-
-    /// An alias for the command's first word (unquoted), expanded as bash does before the
-    /// command is read; an alias of an alias is expanded once more, never itself again.
-    fn alias(&self, mut cmd: SimpleCmd) -> SimpleCmd {
-        if !self.interactive {
-            return cmd;
-        }
-        let mut seen = Vec::new();
-        while let Some(first) = cmd.argv.first().filter(|w| !w.quoted) {
-            let name = first.text();
-            let Some(value) = self.session.borrow().aliases.get(&name).cloned() else {
-                break;
-            };
-            if seen.contains(&name) {
-                break;
-            }
-            seen.push(name);
-            let Ok(script) = lexer::parse(&value) else {
-                break;
-            };
-            let Some(words) = script.pipelines.first().and_then(|p| p.cmds.first()) else {
-                break;
-            };
-            let mut argv = words.argv.clone();
-            argv.extend(cmd.argv.drain(1..));
-            cmd.argv = argv;
-        }
-        cmd
-    }
-
-    fn expand(&self, sys: &Sys, cmd: &SimpleCmd) -> Vec<String> {
-        let var = self.vars(sys);
-        let mut outputs = self.substs.clone().into_iter();
-        cmd.argv
-            .iter()
-            .flat_map(|w| {
-                let fields = w.fields(&var, &mut outputs);
-                match w.quoted {
-                    true => fields,
-                    false => fields
-                        .into_iter()
-                        .flat_map(|f| glob::expand(sys, &f))
-                        .collect(),
-                }
-            })
-            .collect()
-    }
-
-    /// What `$NAME` reads: the special parameters, then the session's variables.
-    fn vars(&self, sys: &Sys) -> impl Fn(&str) -> String {
-        let pid = sys.k.session.unwrap_or(sys.pid);
-        let status = self.status;
-        let host = sys.k.hostname.clone();
-        let params = self.params.clone();
-        let vars = self.session.borrow().vars.clone();
-        let pwd = self.session.borrow().cwd.clone();
-        move |v: &str| match v {
-            "$" => pid.to_string(),
-            "?" => status.to_string(),
-            "#" => (params.len() - 1).to_string(),
-            "-" => "hBc".into(),
-            "HOSTNAME" => host.clone(),
-            "HOME" => "/root".into(),
-            "PWD" => pwd.clone(),
-            n if n.chars().all(|c| c.is_ascii_digit()) => n
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| params.get(i))
-                .cloned()
-                .unwrap_or_default(),
-            n => vars.get(n).map(|(v, _)| v.clone()).unwrap_or_default(),
-        }
-    }
-
-    /// `NAME=value …` before a command: with no command, shell variables; with one, its
-    /// environment.
-    fn assign(&mut self, sys: &mut Sys, cmd: &SimpleCmd, alone: bool) {
-        let var = self.vars(sys);
-        let mut outputs = self.substs.clone().into_iter();
-        let words: Vec<String> = cmd
-            .assigns
-            .iter()
-            .map(|w| w.fields(&var, &mut outputs).join(" "))
-            .collect();
-        let mut env = merge(&self.base_env, self.session.borrow().environ());
-        for w in words {
-            let Some((name, value)) = session::assignment(&w) else {
-                continue;
-            };
-            if alone {
-                let mut s = self.session.borrow_mut();
-                let exported = s.vars.get(name).is_some_and(|(_, e)| *e);
-                s.vars.insert(name.into(), (value.into(), exported));
-            } else {
-                env.retain(|(k, _)| k != name);
-                env.push((name.into(), value.into()));
-            }
-        }
-        if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
-            p.env = env;
-        }
-    }
-
-    /// Starts the next command substitution `cmd` needs, if any: it runs as a subshell
-    /// whose output is kept; the command is tried again when it ends. True when one runs.
-    fn substitute(&mut self, sys: &mut Sys, cmd: &SimpleCmd, rest: &mut Vec<SimpleCmd>) -> bool {
-        let words = cmd.assigns.iter().chain(&cmd.argv);
-        let pending: Vec<&str> = words.flat_map(|w| w.substitutions()).collect();
-        let Some(line) = pending.get(self.substs.len()) else {
-            return false;
-        };
-        if self.depth >= lexer::MAX_SUBST_DEPTH {
-            sys.eprint("bash: command substitution: nested too deeply\n");
-            self.substs.push(String::new());
-            return self.substitute(sys, cmd, rest);
-        }
-        let script = match lexer::parse(line) {
-            Ok(s) => s,
-            Err(e) => {
-                sys.eprint(&format!("bash: command substitution: {e}\n"));
-                self.substs.push(String::new());
-                return self.substitute(sys, cmd, rest);
-            }
-        };
-        self.stash = std::mem::take(&mut self.pipe);
-        let mut again = vec![cmd.clone()];
-        again.append(rest);
-        self.running = Some(Running {
-            prog: Box::new(self.subshell(script)),
-            name: "bash".into(),
-            cmdline: String::new(),
-            fds: [Dest::Pipe, Dest::Terminal],
-            rest: again,
-            subst: true,
-        });
-        true
     }
 
     /// Starts the next pipeline whose connector allows it. Returns false at the end.
@@ -626,106 +428,6 @@ impl Shell {
                 Some(Poll::Exit(code))
             }
         }
-    }
-}
-
-/// The process now runs `argv` (bash forks each stage of a pipeline; here the stage that
-/// runs over time is the process): `ps`, `netstat -p` and `pkill` see its name.
-fn exec_name(sys: &mut Sys, argv: &[String]) {
-    if Some(sys.pid) == sys.k.session {
-        return;
-    }
-    if let Some(p) = sys.k.procs.procs.get_mut(&sys.pid) {
-        p.name = argv[0].rsplit('/').next().unwrap_or(&argv[0]).to_string();
-        p.cmdline = argv.join(" ");
-    }
-}
-
-/// An environment with `more` set over `base` (later names replace earlier ones).
-fn merge(base: &[(String, String)], more: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut env = base.to_vec();
-    for (n, v) in more {
-        match env.iter_mut().find(|(k, _)| *k == n) {
-            Some(e) => e.1 = v,
-            None => env.push((n, v)),
-        }
-    }
-    env
-}
-
-/// Commands bash runs itself (`type` says "shell builtin").
-pub fn is_shell_builtin(name: &str) -> bool {
-    [
-        "alias", "cd", "declare", "echo", "exec", "exit", "export", "false", "kill", "printf",
-        "pwd", "true", "type", "unalias", "unset", "wait", ":",
-    ]
-    .contains(&name)
-}
-
-/// Where a command's program lies on the PATH (`which`, `type`).
-pub fn which(name: &str) -> Option<String> {
-    const SBIN: &[&str] = &[
-        "arp",
-        "arping",
-        "conntrack",
-        "genhash",
-        "httpd",
-        "ifconfig",
-        "iptables",
-        "iptables-restore",
-        "iptables-save",
-        "ipvsadm",
-        "keepalived",
-        "named",
-        "route",
-        "sysctl",
-    ];
-    let known = tools::lookup(name).is_some()
-        || builtins::NAMES.contains(&name)
-        || textutils::NAMES.contains(&name)
-        || ["bash", "sh", "sleep", "timeout"].contains(&name);
-    if !known || name.contains('/') {
-        return None;
-    }
-    let dir = if SBIN.contains(&name) { "sbin" } else { "bin" };
-    Some(format!("/usr/{dir}/{name}"))
-}
-
-/// The first `${…}` of the command that names nothing.
-fn bad_substitution(cmd: &SimpleCmd) -> Option<String> {
-    let targets = cmd.redirs.iter().map(|r| &r.target);
-    cmd.argv
-        .iter()
-        .chain(targets)
-        .find_map(|w| w.bad_substitution().map(str::to_string))
-}
-
-/// The shell whose fds and `$$` a line uses: the terminal's login shell, started the first
-/// time a line needs descriptors that outlive it (as the lab's terminal always had one).
-pub(super) fn owner(sys: &mut Sys) -> u32 {
-    let now = sys.ctx.now;
-    login_shell(sys.k, now)
-}
-
-/// The node's login shell (`-bash` on the terminal), started at `now` if it is not yet.
-pub fn login_shell(k: &mut crate::kernel::Kernel, now: Time) -> u32 {
-    if let Some(pid) = k.session {
-        return pid;
-    }
-    let pid = k.procs.insert("bash", "-bash", Box::new(LoginShell), false);
-    if let Some(p) = k.procs.procs.get_mut(&pid) {
-        p.started = now;
-    }
-    k.session = Some(pid);
-    pid
-}
-
-/// The login shell itself: it waits at its prompt; the lab's lines run as its children.
-struct LoginShell;
-
-impl Program for LoginShell {
-    fn poll(&mut self, _sys: &mut Sys) -> Poll {
-        Poll::Wait(None)
     }
 }
 

@@ -104,7 +104,9 @@ fn escape(c: Option<char>) -> String {
 
 /// One `%…` conversion: flags (`-`, `0`, `+`), width, precision, and the letter.
 fn conversion(spec: &str, arg: Option<&str>, bad: &mut dyn FnMut(&str)) -> String {
-    let (body, letter) = spec.split_at(spec.len().saturating_sub(1));
+    // The conversion letter is the spec's last character (the format may end before one).
+    let cut = spec.char_indices().last().map_or(0, |(i, _)| i);
+    let (body, letter) = spec.split_at(cut);
     let left = body.contains('-');
     let plus = body.contains('+');
     let digits = body.trim_start_matches(['-', '+', '0', ' ', '#']);
@@ -143,7 +145,8 @@ fn conversion(spec: &str, arg: Option<&str>, bad: &mut dyn FnMut(&str)) -> Strin
                 _ => format!("{x:.p$}"),
             }
         }
-        _ => format!("%{spec}"),
+        // Not a conversion netstep knows: the text as written.
+        _ => return format!("%{spec}"),
     };
     pad(&text, width, left, zero && letter != "s")
 }

@@ -119,3 +119,10 @@ fn sort_and_uniq_count_repeats() {
         ("/usr/bin/ls\n".into(), String::new(), 1)
     );
 }
+
+#[test]
+fn a_format_ending_inside_a_conversion_is_printed_as_written() {
+    // It ends on a character of several bytes: no conversion letter, no panic.
+    let (out, _, st) = tool(&["printf", "%5ü"], "");
+    assert_eq!((out.as_str(), st), ("%5ü", 0));
+}
