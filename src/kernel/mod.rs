@@ -11,6 +11,7 @@ pub mod dev;
 pub mod devinet;
 pub mod fib;
 pub mod icmp;
+pub mod inet_connection_sock;
 pub mod inet_hashtables;
 pub mod ip_forward;
 pub mod ip_input;

@@ -2,6 +2,7 @@
 //! connection a smoltcp socket in a set of its own (so a retransmitted SYN can never be taken
 //! by another listener: docs/transport-plan.md §3.6). Segments come in through tcp_ipv4.rs.
 
+pub use super::inet_connection_sock::{accept, listen};
 use super::ip_output::{route_output, Errno, OutRoute};
 use super::slab::SockBufs;
 use super::socket::Pid;
@@ -137,7 +138,7 @@ impl Tcp {
         }
     }
 
-    fn alloc_id(&mut self) -> TcpId {
+    pub(super) fn alloc_id(&mut self) -> TcpId {
         self.next_id += 1;
         self.next_id
     }
@@ -391,52 +392,6 @@ pub(super) fn reap(k: &mut Kernel, id: TcpId) {
     if dead {
         k.tcp.remove(id);
     }
-}
-
-/// listen(2) on `addr` (None = 0.0.0.0) and `port`.
-pub fn listen(
-    k: &mut Kernel,
-    pid: Pid,
-    addr: Option<Ipv4Addr>,
-    port: u16,
-    backlog: usize,
-) -> Result<TcpId, Errno> {
-    if port == 0
-        || k.tcp
-            .listeners
-            .values()
-            .any(|l| l.port == port && (l.addr.is_none() || addr.is_none() || l.addr == addr))
-    {
-        return Err(Errno::AddrInUse);
-    }
-    let id = k.tcp.alloc_id();
-    k.tcp.listeners.insert(
-        id,
-        Listener {
-            owner: pid,
-            addr,
-            port,
-            backlog: backlog.max(1),
-        },
-    );
-    Ok(id)
-}
-
-/// accept(2): the oldest established connection born on the listener, now held by `pid`.
-pub fn accept(k: &mut Kernel, pid: Pid, listener: TcpId) -> Option<TcpId> {
-    let id = k
-        .tcp
-        .conns
-        .iter()
-        .find(|(_, c)| {
-            c.listener == Some(listener)
-                && !matches!(c.state, State::SynReceived | State::Listen | State::Closed)
-        })
-        .map(|(id, _)| *id)?;
-    let conn = k.tcp.conns.get_mut(&id)?;
-    conn.listener = None;
-    conn.owner = Some(pid);
-    Some(id)
 }
 
 /// send(2): queues what fits and sends at once, as tcp_sendmsg pushes.
