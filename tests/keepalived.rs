@@ -4,6 +4,8 @@
 //! stops everything, and systemd's view of all that. Each scenario is a lab whose expects
 //! must hold.
 
+mod common;
+
 use netstep::lab::parse::parse_lab;
 use netstep::lab::runner::{LabOptions, Runner};
 
@@ -42,16 +44,9 @@ EOF
 
 fn run(name: &str, body: &str) {
     let text = format!("{SETUP}{body}");
-    let lines = parse_lab(name, &text).expect("parses");
-    let mut out = Vec::new();
-    let mut runner = Runner::new(LabOptions::default(), &mut out);
-    let result = runner.run(&lines);
-    drop(runner);
-    assert!(
-        result.is_ok(),
-        "{result:?}\n{}",
-        String::from_utf8_lossy(&out)
-    );
+    if let Err(e) = common::run_lab_text(name, &text) {
+        panic!("{e}");
+    }
 }
 
 #[test]

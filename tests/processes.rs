@@ -1,6 +1,8 @@
 //! Processes on a node: `ps`, `pidof`, `pgrep`, `kill` and `pkill`, with bash's and procps'
 //! messages, and signals reaching a background program (its handler prints its summary).
 
+mod common;
+
 use netstep::lab::parse::parse_lab;
 use netstep::lab::runner::{LabOptions, Runner};
 
@@ -81,30 +83,16 @@ expect contains "0"
 
 #[test]
 fn exit_status_survives_between_lines() {
-    let lines = parse_lab("status.lab", STATUS_LAB).expect("parses");
-    let mut out = Vec::new();
-    let mut runner = Runner::new(LabOptions::default(), &mut out);
-    let result = runner.run(&lines);
-    drop(runner);
-    assert!(
-        result.is_ok(),
-        "{result:?}\n{}",
-        String::from_utf8_lossy(&out)
-    );
+    if let Err(e) = common::run_lab_text("status.lab", STATUS_LAB) {
+        panic!("{e}");
+    }
 }
 
 #[test]
 fn ps_kill_pidof_pkill() {
-    let lines = parse_lab("processes.lab", LAB).expect("parses");
-    let mut out = Vec::new();
-    let mut runner = Runner::new(LabOptions::default(), &mut out);
-    let result = runner.run(&lines);
-    drop(runner);
-    assert!(
-        result.is_ok(),
-        "{result:?}\n{}",
-        String::from_utf8_lossy(&out)
-    );
+    if let Err(e) = common::run_lab_text("processes.lab", LAB) {
+        panic!("{e}");
+    }
 }
 
 /// Finished processes are reaped (by the terminal for commands, by their parent for

@@ -227,17 +227,7 @@ impl Shell {
             }
             if argv[0] == "timeout" {
                 match self.start_timeout(sys, &argv) {
-                    Ok(prog) => {
-                        self.running = Some(Running {
-                            prog,
-                            name: "timeout".into(),
-                            cmdline: argv.join(" "),
-                            fds,
-                            rest: cmds,
-                            subst: false,
-                        });
-                        return;
-                    }
+                    Ok(prog) => return self.wait_for(prog, &argv, fds, cmds),
                     Err((msg, code)) => {
                         self.route(sys, "timeout", &fds, String::new(), msg);
                         self.status = code;
@@ -247,15 +237,7 @@ impl Shell {
             }
             if argv[0] == "bash" || argv[0] == "sh" {
                 if let Some(prog) = self.start_bash(sys, &argv, &fds) {
-                    self.running = Some(Running {
-                        prog,
-                        name: argv[0].clone(),
-                        cmdline: argv.join(" "),
-                        fds,
-                        rest: cmds,
-                        subst: false,
-                    });
-                    return;
+                    return self.wait_for(prog, &argv, fds, cmds);
                 }
                 continue;
             }
@@ -264,15 +246,7 @@ impl Shell {
                     exec_name(sys, &argv);
                     let mut prog = spawn(&argv);
                     prog.set_stdin(stdin);
-                    self.running = Some(Running {
-                        prog,
-                        name: argv[0].clone(),
-                        cmdline: argv.join(" "),
-                        fds,
-                        rest: cmds,
-                        subst: false,
-                    });
-                    return;
+                    return self.wait_for(prog, &argv, fds, cmds);
                 }
                 Some(Command::Builtin(f)) => {
                     let mut child = child_sys(sys);
@@ -284,6 +258,24 @@ impl Shell {
             }
             self.close_temps(sys);
         }
+    }
+
+    /// A program started for `argv`: the shell waits for it, then runs `rest`.
+    fn wait_for(
+        &mut self,
+        prog: Box<dyn Program>,
+        argv: &[String],
+        fds: [Dest; 2],
+        rest: Vec<SimpleCmd>,
+    ) {
+        self.running = Some(Running {
+            prog,
+            name: argv[0].clone(),
+            cmdline: argv.join(" "),
+            fds,
+            rest,
+            subst: false,
+        });
     }
 
     /// The builtins that read or change the session (cd, alias, export …).

@@ -231,16 +231,13 @@ impl Run {
             else {
                 continue;
             };
-            let Some(a) = frame.get(14..42) else {
+            let Some(a) = super::ArpFields::parse(&frame) else {
                 continue;
             };
-            let is_reply = frame[12..14] == [0x08, 0x06] && a[6..8] == [0, 2];
-            let spa = Ipv4Addr::new(a[14], a[15], a[16], a[17]);
-            let tpa = Ipv4Addr::new(a[24], a[25], a[26], a[27]);
-            if !is_reply || spa != self.dst || tpa != self.src || frame[..6] != self.me {
+            let (spa, sha) = (a.spa, a.sha);
+            if a.request || spa != self.dst || a.tpa != self.src || frame[..6] != self.me {
                 continue;
             }
-            let sha: Mac = [a[8], a[9], a[10], a[11], a[12], a[13]];
             let ns = at.0.saturating_sub(self.last.0);
             if !self.o.quiet {
                 sys.print(&format!(

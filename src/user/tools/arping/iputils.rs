@@ -6,6 +6,7 @@
 
 use super::super::session::{self, Session, StartError};
 use super::iputils_opts::{err, out, parse, Fail, Opts};
+use super::ArpFields;
 use crate::kernel::arp::build_arp;
 use crate::kernel::dev;
 use crate::kernel::ip_output::{route_output, OutRoute};
@@ -284,37 +285,6 @@ impl Run {
             rc |= i32::from(self.sent != self.received);
         }
         rc
-    }
-}
-
-/// The fields of an Ethernet ARP packet for IPv4, after recv_pack's sanity checks.
-struct ArpFields {
-    request: bool,
-    sha: Mac,
-    spa: Ipv4Addr,
-    tha: Mac,
-    tpa: Ipv4Addr,
-}
-
-impl ArpFields {
-    fn parse(frame: &[u8]) -> Option<ArpFields> {
-        if frame.get(12..14)? != [0x08, 0x06] {
-            return None;
-        }
-        let a = frame.get(14..14 + 28)?;
-        let op = u16::from_be_bytes([a[6], a[7]]);
-        if a[..6] != [0, 1, 8, 0, 6, 4] || !(op == 1 || op == 2) {
-            return None;
-        }
-        let mac = |i: usize| -> Mac { [a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4], a[i + 5]] };
-        let ip = |i: usize| Ipv4Addr::new(a[i], a[i + 1], a[i + 2], a[i + 3]);
-        Some(ArpFields {
-            request: op == 1,
-            sha: mac(8),
-            spa: ip(14),
-            tha: mac(18),
-            tpa: ip(24),
-        })
     }
 }
 

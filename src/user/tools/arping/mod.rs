@@ -7,7 +7,9 @@ mod habets;
 mod iputils;
 mod iputils_opts;
 
+use crate::kernel::netdev::Mac;
 use crate::kernel::process::{Poll, Program, Signal, Sys};
+use std::net::Ipv4Addr;
 
 pub fn spawn(args: &[String]) -> Box<dyn Program> {
     Box::new(Arping {
@@ -53,5 +55,36 @@ impl Program for Arping {
     }
     fn set_stdin(&mut self, data: String) {
         self.stdin = Some(data);
+    }
+}
+
+/// The fields of an Ethernet ARP packet for IPv4, after recv_pack's sanity checks.
+pub(super) struct ArpFields {
+    pub request: bool,
+    pub sha: Mac,
+    pub spa: Ipv4Addr,
+    pub tha: Mac,
+    pub tpa: Ipv4Addr,
+}
+
+impl ArpFields {
+    pub(super) fn parse(frame: &[u8]) -> Option<ArpFields> {
+        if frame.get(12..14)? != [0x08, 0x06] {
+            return None;
+        }
+        let a = frame.get(14..14 + 28)?;
+        let op = u16::from_be_bytes([a[6], a[7]]);
+        if a[..6] != [0, 1, 8, 0, 6, 4] || !(op == 1 || op == 2) {
+            return None;
+        }
+        let mac = |i: usize| -> Mac { [a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4], a[i + 5]] };
+        let ip = |i: usize| Ipv4Addr::new(a[i], a[i + 1], a[i + 2], a[i + 3]);
+        Some(ArpFields {
+            request: op == 1,
+            sha: mac(8),
+            spa: ip(14),
+            tha: mac(18),
+            tpa: ip(24),
+        })
     }
 }
